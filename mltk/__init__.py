@@ -1,0 +1,36 @@
+"""mltk: the Machine Learning ToolKit.
+
+Tested heuristics for the questions asked before money is spent on a neural network:
+how fast an accelerator is (seed eq. 1), how much compute training takes (eq. 3),
+how long (eq. 4), and what it costs to own or rent. All APIs use SI base units.
+
+Examples
+--------
+>>> import mltk
+>>> mltk.peak_flops(3840, 1.531e9)  # Tesla P40, seed eq. 2
+11758080000000.0
+"""
+
+from __future__ import annotations
+
+from .assumptions import assumptions, load_assumptions
+from .calibration import default_utilization, training_runs
+from .compute import training_flops, transformer_training_flops
+from .errors import InputError, MltkError, UnknownAcceleratorError, UnsupportedPrecisionError
+from .estimate import TrainingEstimate, device_hour_price, estimate_training
+from .hardware import PRECISIONS, Accelerator, accelerator, accelerators, peak_flops
+from .ranges import Range
+from .tco import TCO, tco
+from .timing import training_time
+from .units import format_duration, format_money, format_range, format_si
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "PRECISIONS", "TCO", "Accelerator", "InputError", "MltkError", "Range", "TrainingEstimate",
+    "UnknownAcceleratorError", "UnsupportedPrecisionError", "accelerator", "accelerators",
+    "assumptions", "default_utilization", "device_hour_price", "estimate_training",
+    "format_duration", "format_money", "format_range", "format_si", "load_assumptions",
+    "peak_flops", "tco", "training_flops", "training_runs", "training_time",
+    "transformer_training_flops",
+]

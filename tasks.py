@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""The project's two commands, runnable on a fresh clone with only Python 3.11+:
+
+    python3 tasks.py book    set everything up, build the book into _build/html
+    python3 tasks.py test    set everything up, run the whole test suite (book build included)
+
+Extras: ``python3 tasks.py serve`` (serve _build/html on http://127.0.0.1:8000),
+``python3 tasks.py lab`` (JupyterLab with the chapters openable as notebooks),
+``python3 tasks.py setup`` (only create/refresh the virtual environment).
+Both main commands create or refresh ``.venv`` themselves: nothing is installed by hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".mltk-setup-stamp"
+BUILD = ROOT / "_build"
+
+
+def _run(*cmd: str | Path, **kw) -> None:
+    print("+", " ".join(map(str, cmd)), flush=True)
+    subprocess.run([str(c) for c in cmd], check=True, cwd=ROOT, **kw)
+
+
+def _digest(paths: list[Path]) -> str:
+    h = hashlib.sha256()
+    for p in paths:
+        for f in sorted(p.rglob("*")) if p.is_dir() else [p]:
+            if f.is_file() and "__pycache__" not in f.parts:
+                h.update(str(f.relative_to(ROOT)).encode())
+                h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def setup() -> None:
+    """Create or refresh .venv; reinstall only when requirements or packaging changed."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"mltk needs Python 3.11 or newer (this is {sys.version.split()[0]})")
+    if not PY.exists():
+        _run(sys.executable, "-m", "venv", VENV)
+    want = _digest([ROOT / "requirements.txt", ROOT / "pyproject.toml"])
+    if not STAMP.exists() or STAMP.read_text() != want:
+        _run(PY, "-m", "pip", "install", "--upgrade", "pip")
+        _run(PY, "-m", "pip", "install", "-r", "requirements.txt", "-e", ".")
+        STAMP.write_text(want)
+    assets = ROOT / "tools" / "fetch_assets.py"
+    if assets.exists():  # self-hosted MathJax, require.js, widget manager (no CDN at page load)
+        _run(PY, assets)
+
+
+def book(clean: bool = False) -> Path:
+    """Build the HTML book with warnings as errors; outputs go to _build/html."""
+    setup()
+    # execute_notebooks: cache does not notice changes inside mltk/: drop the cache when
+    # the package or its data changed since the last build, so no output goes stale.
+    stamp = BUILD / ".mltk-source-digest"
+    want = _digest([ROOT / "mltk"])
+    if clean or not stamp.exists() or stamp.read_text() != want:
+        shutil.rmtree(BUILD, ignore_errors=True)
+    t0 = time.perf_counter()
+    _run(BIN / "jupyter-book", "build", ".", "-W", "-n", "--keep-going")
+    BUILD.mkdir(exist_ok=True)
+    stamp.write_text(want)
+    html = BUILD / "html" / "index.html"
+    print(f"\nBuilt in {time.perf_counter() - t0:.0f} s: {html}")
+    print("Serve it with:  python3 tasks.py serve   (then open http://127.0.0.1:8000)")
+    return html
+
+
+def test(extra: list[str]) -> None:
+    """Run the whole test suite: unit, doctest, property, lint, book build, browser."""
+    setup()
+    _run(PY, "-m", "pytest", *extra)
+
+
+def serve() -> None:
+    if not (BUILD / "html" / "index.html").exists():
+        book()
+    _run(PY, "-m", "http.server", "8000", "--bind", "127.0.0.1", "--directory", BUILD / "html")
+
+
+def lab() -> None:
+    setup()
+    _run(BIN / "jupyter", "lab", "book/intro.md")
+
+
+def main(argv: list[str]) -> None:
+    cmd, rest = (argv[0], argv[1:]) if argv else ("help", [])
+    if cmd == "book":
+        book(clean="--clean" in rest)
+    elif cmd == "test":
+        test(rest)
+    elif cmd == "setup":
+        setup()
+    elif cmd == "serve":
+        serve()
+    elif cmd == "lab":
+        lab()
+    else:
+        print(__doc__)
+        sys.exit(0 if cmd in ("help", "-h", "--help") else 2)
+
+
+if __name__ == "__main__":
+    try:
+        main(sys.argv[1:])
+    except subprocess.CalledProcessError as err:
+        sys.exit(err.returncode)
