@@ -26,6 +26,27 @@ from .units import format_duration, format_money, format_range, format_si
 
 __version__ = "0.1.0"
 
+# Submodules and functions loaded on first use, so `import mltk` stays fast.
+_SUBMODULES = {"drift", "widgets", "memory", "inference", "fairness", "datasets", "learning",
+               "nn", "measure", "planning", "validation", "cli", "calibration", "hardware",
+               "assumptions"}
+_LAZY = {
+    "training_memory_bytes": "memory",
+    "activation_memory_bytes": "memory",
+    "kv_cache_bytes": "memory",
+    "inference_memory_bytes": "memory",
+}
+
+
+def __getattr__(name: str):
+    import importlib
+
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'mltk' has no attribute {name!r}")
+
 __all__ = [
     "PRECISIONS", "TCO", "Accelerator", "InputError", "MltkError", "Range", "TrainingEstimate",
     "UnknownAcceleratorError", "UnsupportedPrecisionError", "accelerator", "accelerators",
@@ -33,4 +54,5 @@ __all__ = [
     "format_duration", "format_money", "format_range", "format_si", "load_assumptions",
     "peak_flops", "tco", "training_flops", "training_runs", "training_time",
     "transformer_training_flops",
+    *_LAZY,
 ]
