@@ -44,7 +44,7 @@ class Assumptions:
     storage_usd_per_device: float = 0.0
     hosting_usd_per_kw_year: float = 0.0
     maintenance_fraction_per_year: float = 0.0
-    staff_usd_per_year: float = 0.0
+    staff_usd_per_device_year: float = 0.0
     host_power_fraction: float = 0.0
 
 
@@ -63,7 +63,7 @@ _SCHEMA: dict[str, tuple[str, str]] = {
     "storage_usd_per_device": ("number", "nonneg"),
     "hosting_usd_per_kw_year": ("number", "nonneg"),
     "maintenance_fraction_per_year": ("number", "nonneg"),
-    "staff_usd_per_year": ("number", "nonneg"),
+    "staff_usd_per_device_year": ("number", "nonneg"),
     "host_power_fraction": ("number", "nonneg"),
 }
 

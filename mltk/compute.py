@@ -66,7 +66,7 @@ def transformer_training_flops(params: ArrayLike, tokens: ArrayLike, *, layers: 
     >>> f"{transformer_training_flops(175e9, 300e9):.3e}"
     '3.150e+23'
     >>> f"{transformer_training_flops(175e9, 300e9, layers=96, context=2048, d_model=12288):.3e}"
-    '3.236e+23'
+    '3.194e+23'
     """
     p = v.positive("params", params)
     d = v.positive("tokens", tokens)

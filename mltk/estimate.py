@@ -11,7 +11,6 @@ from . import _validate as v
 from .assumptions import assumptions
 from .calibration import default_utilization
 from .compute import training_flops
-from .errors import InputError
 from .hardware import Accelerator
 from .hardware import accelerator as _lookup
 from .ranges import Range
@@ -33,8 +32,8 @@ class TrainingEstimate:
     utilization: Range
     seconds: Range
     device_hours: Range
-    energy_kwh: Range
-    energy_cost_usd: Range
+    energy_kwh: Range | None
+    energy_cost_usd: Range | None
     price_usd_per_hour: Range | None
     cost_usd: Range | None
     currency: str = "USD"
@@ -62,8 +61,9 @@ class TrainingEstimate:
             f"compute       {format_si(self.flops, 'FLOP')}",
             f"time          {format_range(self.seconds, format_duration)}",
             f"device-hours  {format_range(self.device_hours, format_si, unit='h')}",
-            f"energy        {format_range(self.energy_kwh * 1000, format_si, unit='Wh')}",
         ]
+        if self.energy_kwh is not None:
+            lines.append(f"energy        {format_range(self.energy_kwh * 1000, format_si, unit='Wh')}")
         if self.cost_usd is not None:
             lines.append(f"cost          {format_range(self.cost_usd, format_money, currency=cur)}")
         return "\n".join(lines)
@@ -155,12 +155,14 @@ def estimate_training(params: ArrayLike, dataset_size: ArrayLike, epochs: ArrayL
     for part in pue_r:
         v.at_least_one("pue", part)
     notes: list[str] = []
-    if acc.tdp_w is None:
-        raise InputError("accelerator", acc.name, "a catalog device with a published TDP")
-    energy_kwh = device_hours * pue_r * (acc.tdp_w / 1000.0)
     tariff = asm.electricity_usd_per_kwh if electricity_usd_per_kwh is None else \
         float(v.non_negative("electricity_usd_per_kwh", electricity_usd_per_kwh))
-    energy_cost = energy_kwh * tariff
+    if acc.tdp_w is None:
+        energy_kwh = energy_cost = None
+        notes.append(f"no published TDP for {acc.name}: energy not estimated")
+    else:
+        energy_kwh = device_hours * pue_r * (acc.tdp_w / 1000.0)
+        energy_cost = energy_kwh * tariff
 
     price = device_hour_price(acc) if price_usd_per_hour is None else Range.of(price_usd_per_hour)
     if price is not None:

@@ -98,8 +98,8 @@ def tco(accelerator: str | Accelerator, devices: ArrayLike = 8, years: ArrayLike
     ...         purchase_price_usd=30000, cloud_price_usd_per_hour=3.0)
     >>> round(t.capex_usd["accelerators"])
     240000
-    >>> bool(t.own_usd < t.rent_usd)
-    True
+    >>> round(float(t.break_even_utilization), 2)  # own if busy more than this fraction
+    0.79
     """
     acc = _lookup(accelerator)
     asm = assumptions()
@@ -149,8 +149,7 @@ def tco(accelerator: str | Accelerator, devices: ArrayLike = 8, years: ArrayLike
         "energy": energy,
         "hosting": it_kw * asm.hosting_usd_per_kw_year,
         "maintenance": capex_total * asm.maintenance_fraction_per_year,
-        "staff": np.broadcast_to(asm.staff_usd_per_year, np.shape(n)).astype(float)
-        if np.ndim(n) else asm.staff_usd_per_year,
+        "staff": n * asm.staff_usd_per_device_year,
     }
     opex_total = sum(opex.values())
     annual_capex = capex_total / life
