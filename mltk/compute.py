@@ -56,8 +56,8 @@ def transformer_training_flops(params: ArrayLike, tokens: ArrayLike, *, layers: 
     """Transformer training compute 6·P·D, plus attention and activation recomputation.
 
     With ``layers``, ``context`` and ``d_model`` given, the attention score and
-    weighted-sum products add 6 · 2 · layers · context · d_model FLOP per token
-    (Kaplan et al. 2020, Table 1, forward 2·n_layer·n_ctx·d_attn, times 3 for training).
+    weighted-sum products add 6 · layers · context · d_model FLOP per token
+    (Kaplan et al. 2020, Table 1: forward 2·n_layer·n_ctx·d_attn, times 3 for training).
     ``recompute=True`` re-runs the forward pass during backward (full activation
     checkpointing), turning the factor 6 into 8.
 

@@ -35,7 +35,7 @@ class Range:
         for name, v in (("low", lo), ("mid", mi), ("high", hi)):
             if not np.all(np.isfinite(v)):
                 raise InputError(f"Range.{name}", self.__dict__[name], "a finite number")
-        if np.any(lo > mi * (1 + 1e-12)) or np.any(mi > hi * (1 + 1e-12)):
+        if np.any(lo > mi + 1e-12 * np.abs(mi)) or np.any(mi > hi + 1e-12 * np.abs(hi)):
             raise InputError("Range", (self.low, self.mid, self.high), "low <= mid <= high")
 
     @classmethod

@@ -1,0 +1,116 @@
+"""estimate_training: compute, time, device-hours, energy and cost as ranges."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import mltk
+from mltk import Range
+
+U = (0.3, 0.4, 0.5)
+
+
+def test_llama65b_matches_closed_form() -> None:
+    est = mltk.estimate_training(65.2e9, 1.4e12, accelerator="A100-80GB", devices=2048,
+                                 precision="bf16", utilization=U, price_usd_per_hour=2.0, pue=1.2)
+    c = 6 * 65.2e9 * 1.4e12
+    assert est.flops == pytest.approx(c)
+    assert est.seconds.mid == pytest.approx(c / (312e12 * 2048 * 0.4))
+    assert est.seconds.low == pytest.approx(c / (312e12 * 2048 * 0.5))
+    assert est.device_hours.mid == pytest.approx(est.seconds.mid * 2048 / 3600)
+    assert est.energy_kwh.mid == pytest.approx(est.device_hours.mid * 0.4 * 1.2)
+    assert est.cost_usd.mid == pytest.approx(est.device_hours.mid * 2.0)
+    # Touvron et al. 2023 report 1,022,362 A100-80GB GPU-hours for LLaMA-65B
+    assert est.device_hours.low < 1_022_362 < est.device_hours.high
+
+
+def test_default_utilization_comes_from_published_runs() -> None:
+    est = mltk.estimate_training(7e9, 2e12, accelerator="H100-SXM", devices=512)
+    u = mltk.default_utilization()
+    assert est.utilization == u
+    assert 0 < u.low < u.mid < u.high <= 1
+    for r in (est.seconds, est.device_hours, est.energy_kwh, est.cost_usd):
+        assert r.low <= r.mid <= r.high
+        assert np.isfinite(r.low) and r.low > 0
+
+
+def test_cost_uses_catalog_price_times_assumption_factor() -> None:
+    est = mltk.estimate_training(1e9, 1e10, accelerator="H100-SXM", utilization=0.5)
+    price = mltk.accelerator("H100-SXM").cloud_price_usd_per_hour
+    factor = mltk.assumptions().cloud_price_factor
+    assert est.price_usd_per_hour.high == pytest.approx(price * factor.high)
+    assert est.cost_usd.mid == pytest.approx(est.device_hours.mid * price * factor.mid)
+
+
+def test_no_price_gives_none_and_a_note() -> None:
+    est = mltk.estimate_training(1e9, 1e10, accelerator="P100", precision="fp32", utilization=0.5)
+    assert est.cost_usd is None
+    assert any("price" in n for n in est.notes)
+
+
+def test_known_flops_override() -> None:
+    est = mltk.estimate_training(1, 1, flops=3.14e23, accelerator="V100", devices=10000,
+                                 precision="fp16", utilization=0.2)
+    assert est.flops == 3.14e23
+
+
+def test_summary_and_dict() -> None:
+    est = mltk.estimate_training(7e9, 2e12, accelerator="H100-SXM", devices=512, utilization=U)
+    text = est.summary()
+    assert "ZFLOP" in text and "days" in text
+    d = est.as_dict()
+    assert d["accelerator"] == "H100-SXM" and d["seconds"]["low"] <= d["seconds"]["high"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(1e6, 1e12), st.floats(1e6, 1e13), st.integers(1, 4096))
+def test_more_devices_less_time_same_device_hours(p: float, s: float, n: int) -> None:
+    a = mltk.estimate_training(p, s, accelerator="A100-80GB", devices=n, utilization=U)
+    b = mltk.estimate_training(p, s, accelerator="A100-80GB", devices=n * 2, utilization=U)
+    assert b.seconds.mid == pytest.approx(a.seconds.mid / 2)
+    assert b.device_hours.mid == pytest.approx(a.device_hours.mid)
+
+
+def test_broadcasting_over_devices() -> None:
+    est = mltk.estimate_training(7e9, 2e12, accelerator="H100-SXM",
+                                 devices=np.array([64, 128, 256]), utilization=U)
+    assert est.seconds.mid.shape == (3,)
+    assert np.all(np.diff(est.seconds.mid) < 0)
+
+
+@pytest.mark.parametrize("kwargs,param", [
+    ({"utilization": 0}, "utilization"), ({"utilization": (0.2, 0.5, 1.2)}, "utilization"),
+    ({"devices": 0}, "devices"), ({"params": -1}, "params"), ({"dataset_size": np.nan}, "dataset_size"),
+    ({"precision": "bf16", "accelerator": "V100"}, "precision"), ({"pue": 0.8}, "pue"),
+    ({"accelerator": "H100"}, "accelerator"), ({"price_usd_per_hour": -2}, "price_usd_per_hour"),
+    ({"utilization": (0.5, 0.4, 0.3)}, "Range"),
+])
+def test_errors(kwargs, param) -> None:
+    args = {"params": 1e9, "dataset_size": 1e10, "accelerator": "A100-80GB",
+            "utilization": 0.4} | kwargs
+    with pytest.raises(ValueError, match=param):
+        mltk.estimate_training(**args)
+
+
+def test_device_without_tdp_still_estimates_time() -> None:
+    acc = next((a for a in mltk.accelerators() if a.tdp_w is None), None)
+    if acc is None:
+        pytest.skip("every catalog device has a TDP")
+    est = mltk.estimate_training(1e9, 1e10, accelerator=acc.name, precision=acc.precisions[-1],
+                                 utilization=0.4)
+    assert est.energy_kwh is None and est.seconds.mid > 0
+
+
+def test_range_arithmetic() -> None:
+    r = Range(1, 2, 4)
+    assert (r * 2).high == 8
+    assert (r / Range(1, 2, 4)).low == 0.25
+    assert (r + 1).mid == 3
+    with pytest.raises(ValueError):
+        Range(3, 2, 1)
+    with pytest.raises(ValueError):
+        Range(np.nan, 1, 2)
+    assert r.contains(3) and not r.contains(5)
