@@ -28,7 +28,7 @@ __version__ = "0.1.0"
 
 # Submodules and functions loaded on first use, so `import mltk` stays fast.
 _SUBMODULES = {"drift", "widgets", "memory", "inference", "fairness", "datasets", "learning",
-               "nn", "measure", "planning", "validation", "cli", "calibration", "hardware",
+               "nn", "measure", "measurements", "planning", "validation", "cli", "calibration", "hardware",
                "assumptions"}
 _LAZY = {
     "training_memory_bytes": "memory",

@@ -1,15 +1,33 @@
 """Team assumptions: prices, tariffs, PUE, lifetimes, loaded from one validated YAML file.
 
 The packaged default is ``mltk/data/assumptions.yaml``; set the environment variable
-``MLTK_ASSUMPTIONS`` to the path of a team's own copy. Keys left out of that copy keep
-their defaults.
+``MLTK_ASSUMPTIONS`` to the path of a team's own copy (or pass ``--assumptions PATH``
+to the command line). Keys left out of that copy keep their defaults. The book, the
+widgets and the command line read the assumptions only through :func:`assumptions`,
+so one edit of the file moves every face of mltk.
+
+Validation happens on load: an unknown key, a value of the wrong type, an impossible
+value (a negative price, a PUE below 1, a utilization outside (0, 1]), an unknown
+device name, a duplicated key or malformed YAML raises
+:class:`mltk.errors.AssumptionsError` naming the file and the key.
+
+Examples
+--------
+>>> import mltk
+>>> a = mltk.assumptions()          # the file in force
+>>> a.pue.low >= 1.0
+True
+>>> mltk.load_assumptions(DEFAULT_ASSUMPTIONS_PATH).format_money(2.5e6)
+'$2.5M'
 """
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, fields
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -19,16 +37,22 @@ import yaml
 from ._data import DATA_DIR
 from .errors import AssumptionsError
 from .ranges import Range
+from .units import format_money
 
-__all__ = ["Assumptions", "load_assumptions", "assumptions", "DEFAULT_ASSUMPTIONS_PATH"]
+__all__ = ["Assumptions", "load_assumptions", "assumptions", "DEFAULT_ASSUMPTIONS_PATH", "ENV_VAR"]
 
 DEFAULT_ASSUMPTIONS_PATH = DATA_DIR / "assumptions.yaml"
+#: Environment variable naming a team's assumptions file.
 ENV_VAR = "MLTK_ASSUMPTIONS"
 
 
 @dataclass(frozen=True)
 class Assumptions:
-    """Validated team assumptions (money in the ``currency`` label's unit)."""
+    """Validated team assumptions (money in the ``currency`` label's unit).
+
+    The ``_usd`` in the key names is historical: every amount is in the currency the
+    ``currency`` label names, and mltk does not convert between currencies.
+    """
 
     path: str
     currency: str
@@ -47,10 +71,35 @@ class Assumptions:
     staff_usd_per_device_year: float = 0.0
     host_power_fraction: float = 0.0
 
+    @property
+    def currency_prefix(self) -> str:
+        """What precedes an amount in human output: ``"$"`` for USD, else the label and a space."""
+        return "$" if self.currency.upper() == "USD" else f"{self.currency} "
+
+    def format_money(self, value: float, digits: int = 3) -> str:
+        """``value`` with k/M/B suffixes and the team's currency label.
+
+        Examples
+        --------
+        >>> load_assumptions(DEFAULT_ASSUMPTIONS_PATH).format_money(1.234e6)
+        '$1.23M'
+        """
+        return format_money(value, currency=self.currency_prefix, digits=digits)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data (for JSON): ranges as ``{"low","mid","high"}``."""
+        def plain(x: Any) -> Any:
+            if isinstance(x, Range):
+                return x.as_dict()
+            if isinstance(x, dict):
+                return {k: plain(v) for k, v in x.items()}
+            return x
+        return {f.name: plain(getattr(self, f.name)) for f in fields(self)}
+
 
 # key -> (kind, constraint)
 _SCHEMA: dict[str, tuple[str, str]] = {
-    "currency": ("str", ""),
+    "currency": ("label", ""),
     "electricity_usd_per_kwh": ("number", "nonneg"),
     "pue": ("range", "pue"),
     "cloud_price_factor": ("range", "positive"),
@@ -59,16 +108,42 @@ _SCHEMA: dict[str, tuple[str, str]] = {
     "utilization": ("range_or_null", "fraction"),
     "amortisation_years": ("number", "positive"),
     "server_usd_per_device": ("number", "nonneg"),
-    "networking_fraction_of_capex": ("number", "nonneg"),
+    "networking_fraction_of_capex": ("number", "unit_interval"),
     "storage_usd_per_device": ("number", "nonneg"),
     "hosting_usd_per_kw_year": ("number", "nonneg"),
-    "maintenance_fraction_per_year": ("number", "nonneg"),
+    "maintenance_fraction_per_year": ("number", "unit_interval"),
     "staff_usd_per_device_year": ("number", "nonneg"),
     "host_power_fraction": ("number", "nonneg"),
 }
 
 _EXPECT = {"nonneg": "a number >= 0", "positive": "a number > 0",
-           "fraction": "a fraction in (0, 1]", "pue": "a PUE >= 1"}
+           "fraction": "a fraction in (0, 1], e.g. 0.4 for 40%",
+           "unit_interval": "a fraction in [0, 1], e.g. 0.15 for 15%", "pue": "a PUE >= 1",
+           "": "a number"}
+
+
+class _Loader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that rejects duplicate keys and reads ``3e4`` as a number (YAML 1.2)."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."))
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key '{key}'", key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep=True)
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def _fail(path: str, key: str, value: Any, expected: str) -> AssumptionsError:
@@ -77,10 +152,11 @@ def _fail(path: str, key: str, value: Any, expected: str) -> AssumptionsError:
 
 def _number(path: str, key: str, value: Any, constraint: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _fail(path, key, value, _EXPECT.get(constraint, "a number"))
+        raise _fail(path, key, value, _EXPECT[constraint])
     x = float(value)
     ok = math.isfinite(x) and {
-        "nonneg": x >= 0, "positive": x > 0, "fraction": 0 < x <= 1, "pue": x >= 1,
+        "nonneg": x >= 0, "positive": x > 0, "fraction": 0 < x <= 1,
+        "unit_interval": 0 <= x <= 1, "pue": x >= 1,
     }.get(constraint, True)
     if not ok:
         raise _fail(path, key, value, _EXPECT[constraint])
@@ -90,6 +166,8 @@ def _number(path: str, key: str, value: Any, constraint: str) -> float:
 def _range(path: str, key: str, value: Any, constraint: str) -> Range:
     if isinstance(value, int | float) and not isinstance(value, bool):
         value = [value] * 3
+    elif isinstance(value, dict) and set(value) == {"low", "mid", "high"}:
+        value = [value["low"], value["mid"], value["high"]]
     if not isinstance(value, list) or len(value) != 3:
         raise _fail(path, key, value, "a number or a list [low, mid, high]")
     lo, mi, hi = (_number(path, key, x, constraint) for x in value)
@@ -101,59 +179,89 @@ def _range(path: str, key: str, value: Any, constraint: str) -> Range:
 def _device_key(path: str, key: str, name: Any) -> str:
     from .hardware import accelerator  # late import: hardware does not need assumptions
 
+    if not isinstance(name, str):
+        raise AssumptionsError(f"{path}: key '{key}': device name {name!r} is not a catalog "
+                               "name (write it as text, e.g. H100-SXM)")
     try:
-        return accelerator(str(name)).name
+        return accelerator(name).name
     except ValueError as err:
         raise AssumptionsError(f"{path}: key '{key}': {err}") from None
 
 
-def _parse(path: str, data: dict[str, Any]) -> dict[str, Any]:
+def _device_map(path: str, key: str, value: Any, kind: str, constraint: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _fail(path, key, value, "a mapping of catalog name to price, e.g. {H100-SXM: 2.5}")
+    conv = _range if kind == "price_map" else _number
+    out: dict[str, Any] = {}
+    for name, x in value.items():
+        canonical = _device_key(path, key, name)
+        if canonical in out:
+            raise AssumptionsError(f"{path}: key '{key}': {canonical} is given twice "
+                                   f"(as {name!r} and an earlier spelling)")
+        out[canonical] = conv(path, f"{key}.{name}", x, constraint)
+    return out
+
+
+def _label(path: str, key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value.strip()) > 12 \
+            or any(ch in value for ch in "\r\n\t"):
+        raise _fail(path, key, value, "a short text label such as USD, EUR or GBP")
+    return value.strip()
+
+
+def _parse(path: str, data: dict[Any, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in data.items():
         if key not in _SCHEMA:
-            known = ", ".join(sorted(_SCHEMA))
-            raise AssumptionsError(f"{path}: unknown key '{key}' (known keys: {known})")
+            close = difflib.get_close_matches(str(key), list(_SCHEMA), n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            raise AssumptionsError(f"{path}: unknown key '{key}' ({hint}known keys: "
+                                   f"{', '.join(sorted(_SCHEMA))})")
         kind, c = _SCHEMA[key]
-        if kind == "str":
-            if not isinstance(value, str) or not value.strip():
-                raise _fail(path, key, value, "a non-empty text label")
-            out[key] = value.strip()
+        if kind == "label":
+            out[key] = _label(path, key, value)
         elif kind == "number":
             out[key] = _number(path, key, value, c)
         elif kind == "range":
             out[key] = _range(path, key, value, c)
         elif kind == "range_or_null":
             out[key] = None if value is None else _range(path, key, value, c)
-        elif kind in ("price_map", "number_map"):
-            if value is None:
-                value = {}
-            if not isinstance(value, dict):
-                raise _fail(path, key, value, "a mapping of catalog name to price")
-            conv = _range if kind == "price_map" else _number
-            out[key] = {_device_key(path, key, n): conv(path, f"{key}.{n}", x, c)
-                        for n, x in value.items()}
+        else:
+            out[key] = _device_map(path, key, value, kind, c)
     return out
 
 
-def _read(path: Path) -> dict[str, Any]:
+def _read(path: Path) -> dict[Any, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise AssumptionsError(f"{path}: cannot read assumptions file ({err.strerror})") from None
+    except UnicodeDecodeError:
+        raise AssumptionsError(f"{path}: not a UTF-8 text file") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as err:
-        raise AssumptionsError(f"{path}: not valid YAML ({err})") from None
+        where = getattr(err, "problem_mark", None)
+        line = f"line {where.line + 1}: " if where is not None else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise AssumptionsError(f"{path}: not valid YAML ({line}{problem})") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise AssumptionsError(f"{path}: expected a mapping of keys to values at the top level")
+        raise AssumptionsError(f"{path}: expected a mapping of keys to values at the top level, "
+                               f"got a {type(data).__name__}")
     return data
 
 
 @cache
-def _load(path_str: str, mtime: float) -> Assumptions:
+def _load(path_str: str, stamp: tuple[int, int]) -> Assumptions:
     defaults = _parse(str(DEFAULT_ASSUMPTIONS_PATH), _read(DEFAULT_ASSUMPTIONS_PATH))
+    missing = sorted(set(_SCHEMA) - set(defaults))
+    if missing:
+        raise AssumptionsError(f"{DEFAULT_ASSUMPTIONS_PATH}: the packaged defaults must set every "
+                               f"key; missing: {', '.join(missing)}")
     path = Path(path_str)
     if path.resolve() != DEFAULT_ASSUMPTIONS_PATH.resolve():
         defaults.update(_parse(path_str, _read(path)))
@@ -163,25 +271,51 @@ def _load(path_str: str, mtime: float) -> Assumptions:
 def load_assumptions(path: str | os.PathLike[str] | None = None) -> Assumptions:
     """Load and validate an assumptions file (default: ``$MLTK_ASSUMPTIONS`` or the packaged one).
 
+    Keys the file leaves out keep the packaged defaults. Results are cached per file
+    and reloaded when the file changes.
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        A YAML file; default the ``MLTK_ASSUMPTIONS`` environment variable, else
+        :data:`DEFAULT_ASSUMPTIONS_PATH`.
+
+    Returns
+    -------
+    Assumptions
+
     Raises
     ------
     mltk.errors.AssumptionsError
-        Naming the file and the key for unknown keys, wrong types or impossible values.
+        Naming the file and the key for unknown keys, wrong types or impossible values,
+        and naming the file when it is missing or not valid YAML.
 
     Examples
     --------
     >>> a = load_assumptions(DEFAULT_ASSUMPTIONS_PATH)
     >>> a.pue.low >= 1.0
     True
+    >>> load_assumptions("no/such/file.yaml")
+    Traceback (most recent call last):
+    ...
+    mltk.errors.AssumptionsError: no/such/file.yaml: assumptions file not found
     """
+    from_env = path is None and bool(os.environ.get(ENV_VAR))
     p = Path(path) if path is not None else Path(os.environ.get(ENV_VAR) or DEFAULT_ASSUMPTIONS_PATH)
     try:
-        mtime = p.stat().st_mtime
+        st = p.stat()
     except OSError:
-        raise AssumptionsError(f"{p}: assumptions file not found") from None
-    return _load(str(p), mtime)
+        via = f" (set by {ENV_VAR})" if from_env else ""
+        raise AssumptionsError(f"{p}: assumptions file not found{via}") from None
+    return _load(str(p), (st.st_mtime_ns, st.st_size))
 
 
 def assumptions() -> Assumptions:
-    """The assumptions in force: ``$MLTK_ASSUMPTIONS`` if set, else the packaged defaults."""
+    """The assumptions in force: ``$MLTK_ASSUMPTIONS`` if set, else the packaged defaults.
+
+    Examples
+    --------
+    >>> 0 < assumptions().cloud_price_factor.mid
+    True
+    """
     return load_assumptions()
