@@ -32,8 +32,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ._data import DATA_DIR
 from .errors import AssumptionsError
 from .ranges import Range
@@ -122,28 +120,34 @@ _EXPECT = {"nonneg": "a number >= 0", "positive": "a number > 0",
            "": "a number"}
 
 
-class _Loader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` that rejects duplicate keys and reads ``3e4`` as a number (YAML 1.2)."""
+@cache
+def _loader() -> type:
+    """``yaml.SafeLoader`` that rejects duplicate keys and reads ``3e4`` as a number (YAML 1.2).
 
+    Built on first use so that ``import mltk`` does not pay for importing PyYAML.
+    """
+    import yaml
 
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
-    list("-+0123456789."))
+    class Loader(yaml.SafeLoader):
+        pass
 
+    Loader.add_implicit_resolver(
+        "tag:yaml.org,2002:float",
+        re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+        list("-+0123456789."))
 
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key '{key}'", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node, deep=True)
+    def construct_mapping(loader: Any, node: Any) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key '{key}'", key_node.start_mark)
+            seen.add(key)
+        return loader.construct_mapping(node, deep=True)
 
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    return Loader
 
 
 def _fail(path: str, key: str, value: Any, expected: str) -> AssumptionsError:
@@ -240,8 +244,10 @@ def _read(path: Path) -> dict[Any, Any]:
         raise AssumptionsError(f"{path}: cannot read assumptions file ({err.strerror})") from None
     except UnicodeDecodeError:
         raise AssumptionsError(f"{path}: not a UTF-8 text file") from None
+    import yaml
+
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
+        data = yaml.load(text, Loader=_loader())  # a SafeLoader subclass: no arbitrary objects
     except yaml.YAMLError as err:
         where = getattr(err, "problem_mark", None)
         line = f"line {where.line + 1}: " if where is not None else ""
@@ -301,7 +307,7 @@ def load_assumptions(path: str | os.PathLike[str] | None = None) -> Assumptions:
     mltk.errors.AssumptionsError: no/such/file.yaml: assumptions file not found
     """
     from_env = path is None and bool(os.environ.get(ENV_VAR))
-    p = Path(path) if path is not None else Path(os.environ.get(ENV_VAR) or DEFAULT_ASSUMPTIONS_PATH)
+    p = Path(path if path is not None else os.environ.get(ENV_VAR) or DEFAULT_ASSUMPTIONS_PATH)
     try:
         st = p.stat()
     except OSError:

@@ -128,6 +128,7 @@ def decision_threshold(value_tp_usd: ArrayLike, value_fp_usd: ArrayLike,
              "less than value_tn_usd (a false alarm must cost something)")):
         bad = gain <= 0
         if bad.any():
-            shown = float(value) if bad.ndim == 0 else float(np.broadcast_to(value, bad.shape)[bad][0])
+            shown = (float(value) if bad.ndim == 0
+                     else float(np.broadcast_to(value, bad.shape)[bad][0]))
             raise InputError(name, shown, expected)
     return v.scalar_or_array(gain_neg / (gain_pos + gain_neg))

@@ -103,8 +103,9 @@ class GroupRates:
         Examples
         --------
         >>> r = group_rates([1, 0, 1, 0], [1, 0, 0, 0], ["a", "a", "b", "b"])
-        >>> r.rows()[0]
-        {'group': 'a', 'count': 2, 'base_rate': 0.5, 'selection_rate': 0.5, 'true_positive_rate': 1.0, 'false_positive_rate': 0.0}
+        >>> r.rows()[0]  # doctest: +NORMALIZE_WHITESPACE
+        {'group': 'a', 'count': 2, 'base_rate': 0.5, 'selection_rate': 0.5,
+         'true_positive_rate': 1.0, 'false_positive_rate': 0.0}
         """
         out = []
         for i, g in enumerate(self.groups):

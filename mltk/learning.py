@@ -84,10 +84,11 @@ class LearningCurve:
         >>> curve = LearningCurve(2.0, 0.5, 0.05, 0, 0, 0, np.array([]), np.array([]))
         >>> round(curve.examples_for(0.07))
         10000
-        >>> curve.examples_for(0.04)
+        >>> curve.examples_for(0.04)  # doctest: +NORMALIZE_WHITESPACE
         Traceback (most recent call last):
         ...
-        mltk.errors.InputError: target_error=0.04 is invalid: expected an error above the fitted floor c = 0.05 (more data of the same kind cannot reach it)
+        mltk.errors.InputError: target_error=0.04 is invalid: expected an error above the
+        fitted floor c = 0.05 (more data of the same kind cannot reach it)
         """
         t = v.positive("target_error", target_error)
         below = t <= self.c

@@ -231,8 +231,9 @@ def max_training_flops(accelerator: str | Accelerator, *, budget_usd: ArrayLike 
     if budget_usd is None and deadline_s is None:
         raise InputError("budget_usd", None, "a money budget and/or a deadline_s in seconds")
     peak = acc.peak_flops(precision)
-    budget = None if budget_usd is None else v.scalar_or_array(v.positive("budget_usd", budget_usd))
-    deadline = None if deadline_s is None else v.scalar_or_array(v.positive("deadline_s", deadline_s))
+    pos = v.positive
+    budget = None if budget_usd is None else v.scalar_or_array(pos("budget_usd", budget_usd))
+    deadline = None if deadline_s is None else v.scalar_or_array(pos("deadline_s", deadline_s))
     n = None if devices is None else v.scalar_or_array(v.at_least_one("devices", devices))
     if deadline is not None and budget is None and n is None:
         raise InputError("devices", None, "a device count when the only constraint is deadline_s")

@@ -297,12 +297,19 @@ class PolicyResult:
 
 
 def _fit(X: NDArray[np.float64], y: NDArray[np.int64]) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression().fit(X, y)
+
+
+def _single_thread() -> Any:
+    """Limit BLAS/OpenMP to one thread: these tiny fits are several times slower threaded."""
     try:
-        from sklearn.linear_model import LogisticRegression
-    except ImportError as err:  # pragma: no cover - scikit-learn is in requirements.txt
+        from threadpoolctl import threadpool_limits
+    except ImportError as err:  # pragma: no cover - both come with scikit-learn
         raise ImportError("mltk.retraining.simulate needs scikit-learn: "
                           "pip install scikit-learn") from err
-    return LogisticRegression().fit(X, y)
+    return threadpool_limits(limits=1)
 
 
 def simulate(stream: Stream, policy: Policy, *, window: int = 5, gate: bool = True
@@ -348,6 +355,11 @@ def simulate(stream: Stream, policy: Policy, *, window: int = 5, gate: bool = Tr
     w = _count("window", window, 1)
     if w >= stream.n_steps:
         raise InputError("window", window, f"fewer batches than the stream has ({stream.n_steps})")
+    with _single_thread():
+        return _simulate(stream, policy, w, gate)
+
+
+def _simulate(stream: Stream, policy: Policy, w: int, gate: bool) -> PolicyResult:
     X, y = stream.X, stream.y
     d = X.shape[2]
 

@@ -11,6 +11,7 @@ from numpy.typing import ArrayLike
 from . import _validate as v
 from .assumptions import assumptions
 from .errors import InputError
+from .estimate import device_hour_price
 from .hardware import Accelerator
 from .hardware import accelerator as _lookup
 from .units import HOURS_PER_YEAR
@@ -72,7 +73,8 @@ def tco(accelerator: str | Accelerator, devices: ArrayLike = 8, years: ArrayLike
     Owning: CapEx (accelerators, host servers, networking, storage), charged
     straight-line over ``amortisation_years``, plus yearly OpEx (energy at a PUE and
     tariff, hosting per kW, maintenance as a fraction of CapEx, staff). Renting: the
-    same busy device-hours (devices × 8760 h × ``utilization`` × years) at a cloud price.
+    same busy device-hours (devices × 8760 h × ``utilization`` × years) at a cloud price
+    (default: the middle of :func:`mltk.device_hour_price`, the team's or the catalog's).
 
     Break-even utilization is the busy fraction above which owning is cheaper;
     break-even years is how long a fully paid-for cluster must run at ``utilization``
@@ -118,8 +120,8 @@ def tco(accelerator: str | Accelerator, devices: ArrayLike = 8, years: ArrayLike
         price = purchase_price_usd
     price = v.positive("purchase_price_usd", price)
     if cloud_price_usd_per_hour is None:
-        cp = asm.prices_usd_per_device_hour.get(acc.name)
-        cloud = cp.mid if cp is not None else acc.cloud_price_usd_per_hour
+        cp = device_hour_price(acc)
+        cloud = None if cp is None else cp.mid
         if cloud is None:
             raise InputError("cloud_price_usd_per_hour", None,
                              f"a price per device-hour: the catalog has none for {acc.name}")

@@ -28,10 +28,16 @@ from .calibration import (
 from .estimate import estimate_training
 from .hardware import accelerators, peak_flops
 from .ranges import Range
+from .units import format_si
 
-__all__ = ["RunCheck", "check_run", "validate", "checked", "coverage",
-           "median_abs_log10_ratio", "outside", "leave_one_out", "table", "markdown_table",
-           "Fp32Check", "fp32_formula_check"]
+__all__ = ["COVERAGE_TARGET", "MEDIAN_LOG10_TARGET", "RunCheck", "check_run", "validate",
+           "checked", "coverage", "median_abs_log10_ratio", "outside", "leave_one_out", "table",
+           "markdown_table", "Fp32Check", "fp32_formula_check"]
+
+#: Smallest share of checked runs whose reported device-hours the default range must cover.
+COVERAGE_TARGET = 0.80
+#: Largest acceptable median |log10(reported / predicted mid)| (0.15 is a factor 1.41).
+MEDIAN_LOG10_TARGET = 0.15
 
 
 @dataclass(frozen=True)
@@ -193,30 +199,31 @@ def table(checks: Sequence[RunCheck] | None = None) -> list[dict[str, object]]:
     return rows
 
 
-def _g(x: object, fmt: str) -> str:
-    return "–" if x is None else format(x, fmt)
+def _si(x: object, unit: str = "") -> str:
+    return "–" if x is None else format_si(float(x), unit)
 
 
 def markdown_table(checks: Sequence[RunCheck] | None = None) -> str:
-    """:func:`table` as a Markdown table (device-hours in scientific notation).
+    """:func:`table` as a Markdown table; an asterisk marks runs not all read in a primary source.
 
     Examples
     --------
     >>> markdown_table().splitlines()[0].startswith("| Run |")
     True
     """
-    head = ("| Run | Device | Planner's C (FLOP) | Predicted device-hours (low – high) "
-            "| Reported | Ratio | Inside |")
+    head = ("| Run | Device | Planner's C | Predicted device-hours: mid (low – high) "
+            "| Reported device-hours | Ratio | Inside |")
     lines = [head, "|" + "---|" * 7]
     for r in table(checks):
         pred = ("–" if r["predicted_mid"] is None else
-                f"{r['predicted_mid']:.3g} ({r['predicted_low']:.3g} – {r['predicted_high']:.3g})")
+                f"{_si(r['predicted_mid'])} ({_si(r['predicted_low'])} – "
+                f"{_si(r['predicted_high'])})")
         inside = {True: "yes", False: "**no**", None: r["note"]}[r["inside"]]
         star = "" if r["verified"] else "*"
+        ratio = "–" if r["ratio"] is None else f"{r['ratio']:.2f}"
         lines.append(f"| {r['model']}{star} | {r['accelerator']} {r['precision']} "
-                     f"| {_g(r['planner_flops'], '.3g')} | {pred} "
-                     f"| {_g(r['reported_device_hours'], '.3g')} | {_g(r['ratio'], '.2f')} "
-                     f"| {inside} |")
+                     f"| {_si(r['planner_flops'], 'FLOP')} | {pred} "
+                     f"| {_si(r['reported_device_hours'])} | {ratio} | {inside} |")
     return "\n".join(lines)
 
 

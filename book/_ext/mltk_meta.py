@@ -20,7 +20,8 @@ MAX_CHARS = 160
 MIN_CHARS = 40
 # Paragraphs inside these are not the page's own opening prose.
 SKIP_NODES = (nodes.Admonition, nodes.sidebar, nodes.topic, nodes.caption, nodes.legend,
-              nodes.footnote, nodes.citation, nodes.table, nodes.field_list, nodes.title)
+              nodes.block_quote, nodes.footnote, nodes.citation, nodes.table,
+              nodes.field_list, nodes.title)
 SKIP_CLASSES = {"cell_output", "output", "toctree-wrapper", "margin"}
 
 

@@ -1,0 +1,458 @@
+"""Interactive calculators (ipywidgets) for the heuristics: UI only, every number from mltk.
+
+Each calculator is a small class holding its controls, a results panel and, where it
+helps, a plot that redraws in place (a PNG in an ``ipywidgets.Image``, so the static
+site shows the default state too). Bad input never raises: the field shows a short
+message and the results panel is cleared rather than showing a wrong number.
+
+Examples
+--------
+>>> calc = ProjectEstimator()
+>>> calc.set(params="7e9", devices="512")
+>>> calc.result.flops == __import__("mltk").training_flops(7e9, calc.result.flops / 6 / 7e9)
+True
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as w
+import numpy as np
+
+from . import estimate as _estimate
+from .assumptions import assumptions
+from .calibration import default_utilization
+from .compute import training_flops
+from .estimate import device_hour_price, estimate_training
+from .hardware import PRECISIONS, accelerator, accelerators, peak_flops
+from .ranges import Range
+from .tco import tco
+from .timing import training_time
+from .units import SECONDS_PER_DAY, format_duration, format_money, format_si
+
+__all__ = ["PeakCalculator", "ComputeCalculator", "TimeCalculator", "TCOCalculator",
+           "ProjectEstimator", "parse_number"]
+
+_STYLE = {"description_width": "13em"}
+_LAYOUT = w.Layout(width="24em")
+
+
+def parse_number(text: str, name: str, *, minimum: float = 0.0, inclusive: bool = False,
+                 maximum: float | None = None) -> float:
+    """Parse a number typed by a person (``"7e9"``, ``"1,024"``, ``" 0.4 "``).
+
+    Raises ValueError with a short message naming the field.
+
+    Examples
+    --------
+    >>> parse_number("1,024", "devices")
+    1024.0
+    >>> parse_number("abc", "devices")
+    Traceback (most recent call last):
+    ...
+    ValueError: devices: 'abc' is not a number
+    """
+    s = str(text).strip().replace(",", "").replace("_", "")
+    if not s:
+        raise ValueError(f"{name}: enter a number")
+    try:
+        x = float(s)
+    except ValueError:
+        raise ValueError(f"{name}: {text!r} is not a number") from None
+    if not math.isfinite(x):
+        raise ValueError(f"{name}: must be finite")
+    if x < minimum or (x == minimum and not inclusive):
+        raise ValueError(f"{name}: must be {'at least' if inclusive else 'greater than'} {minimum:g}")
+    if maximum is not None and x > maximum:
+        raise ValueError(f"{name}: must be at most {maximum:g}")
+    return x
+
+
+class _Field:
+    """A labelled text box with a message area beside it."""
+
+    def __init__(self, label: str, value: str, unit: str = "", **limits: Any) -> None:
+        self.name = label
+        self.limits = limits
+        self.text = w.Text(value=value, description=label, style=_STYLE, layout=_LAYOUT,
+                           continuous_update=False)
+        self.message = w.HTML(value="")
+        unit_html = w.HTML(value=f"<span style='opacity:.7'>{unit}</span>")
+        self.box = w.HBox([self.text, unit_html, self.message])
+
+    def value(self) -> float | None:
+        """The parsed number, or None after showing why the text is not acceptable."""
+        try:
+            x = parse_number(self.text.value, self.name, **self.limits)
+        except ValueError as err:
+            self.message.value = f"<span style='color:#c62828'>⚠ {err}</span>"
+            return None
+        self.message.value = ""
+        return x
+
+
+class _Calculator:
+    """Shared plumbing: fields, an update on every change, results, an in-place plot."""
+
+    title = ""
+    plot_size = (5.0, 2.6)
+
+    def __init__(self) -> None:
+        self.fields: dict[str, _Field] = {}
+        self.choices: dict[str, w.Dropdown] = {}
+        self.result: Any = None
+        self.error: str = ""
+        self.results = w.HTML(value="")
+        self.status = w.HTML(value="")
+        self.image = w.Image(format="png", layout=w.Layout(max_width="34em"))
+        self._fig = None
+        self._build()
+        controls = [f.box for f in self.fields.values()] + [
+            w.HBox([d, self._choice_messages[k]]) for k, d in self.choices.items()]
+        self.widget = w.VBox([w.HTML(f"<b>{self.title}</b>"), *controls, self.status,
+                              self.results, self.image])
+        for f in self.fields.values():
+            f.text.observe(lambda _c: self.update(), names="value")
+        for d in self.choices.values():
+            d.observe(lambda _c: self.update(), names="value")
+        self.update()
+
+    # -- construction helpers -------------------------------------------------------
+    def _build(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _field(self, key: str, label: str, value: str, unit: str = "", **limits: Any) -> None:
+        self.fields[key] = _Field(label, value, unit, **limits)
+
+    def _choice(self, key: str, label: str, options: list[str], value: str) -> None:
+        self.choices[key] = w.Dropdown(options=options, value=value, description=label,
+                                       style=_STYLE, layout=_LAYOUT)
+        if not hasattr(self, "_choice_messages"):
+            self._choice_messages: dict[str, w.HTML] = {}
+        self._choice_messages[key] = w.HTML(value="")
+
+    # -- public API ------------------------------------------------------------------
+    def set(self, **values: Any) -> None:
+        """Set fields or choices by key, as a person would type them, and update once."""
+        for key, v in values.items():
+            if key in self.fields:
+                self.fields[key].text.unobserve_all("value")
+                self.fields[key].text.value = str(v)
+            elif key in self.choices:
+                self.choices[key].unobserve_all("value")
+                self.choices[key].value = v
+            else:
+                raise KeyError(f"{type(self).__name__} has no field {key!r}; "
+                               f"fields: {', '.join([*self.fields, *self.choices])}")
+        for f in self.fields.values():
+            f.text.unobserve_all("value")
+            f.text.observe(lambda _c: self.update(), names="value")
+        for d in self.choices.values():
+            d.unobserve_all("value")
+            d.observe(lambda _c: self.update(), names="value")
+        self.update()
+
+    def messages(self) -> dict[str, str]:
+        """Current messages shown beside fields (empty string where none)."""
+        out = {k: f.message.value for k, f in self.fields.items()}
+        out.update({k: m.value for k, m in getattr(self, "_choice_messages", {}).items()})
+        return out
+
+    def update(self) -> None:
+        """Recompute from the current inputs; never raises for bad input."""
+        values = {k: f.value() for k, f in self.fields.items()}
+        for m in getattr(self, "_choice_messages", {}).values():
+            m.value = ""
+        self.result, self.error = None, ""
+        if any(v is None for v in values.values()):
+            self._show_error("fix the highlighted field to see results")
+            return
+        choices = {k: d.value for k, d in self.choices.items()}
+        try:
+            self.result = self._compute(values, choices)
+        except ValueError as err:
+            self._show_error(str(err))
+            return
+        self.status.value = ""
+        self.results.value = self._render(self.result, values, choices)
+        self._plot(self.result, values, choices)
+
+    def _show_error(self, text: str) -> None:
+        self.error = text
+        self.results.value = ""
+        self.status.value = f"<span style='color:#c62828'>⚠ {text}</span>"
+
+    def _choice_error(self, key: str, text: str) -> ValueError:
+        self._choice_messages[key].value = f"<span style='color:#c62828'>⚠ {text}</span>"
+        return ValueError(text)
+
+    def _compute(self, values: dict[str, float], choices: dict[str, str]) -> Any:
+        raise NotImplementedError  # pragma: no cover
+
+    def _render(self, result: Any, values: dict[str, float], choices: dict[str, str]) -> str:
+        raise NotImplementedError  # pragma: no cover
+
+    def _plot(self, result: Any, values: dict[str, float], choices: dict[str, str]) -> None:
+        draw = getattr(self, "_draw", None)
+        if draw is None:
+            return
+        from matplotlib.figure import Figure
+
+        if self._fig is None:
+            self._fig = Figure(figsize=self.plot_size, dpi=72)
+        self._fig.clear()
+        # A fixed layout: constrained layout would double the redraw time.
+        self._fig.subplots_adjust(left=0.17, bottom=0.2, right=0.97, top=0.9)
+        draw(self._fig.add_subplot(), result, values, choices)
+        buf = io.BytesIO()
+        self._fig.savefig(buf, format="png")
+        self.image.value = buf.getvalue()
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+
+def _table(rows: list[tuple[str, str]]) -> str:
+    cells = "".join(f"<tr><td style='padding-right:1.5em'>{k}</td><td><b>{v}</b></td></tr>"
+                    for k, v in rows)
+    return f"<table class='mltk-range'>{cells}</table>"
+
+
+def _range_text(r: Range, fmt: Callable[..., str], **kw: Any) -> str:
+    return f"{fmt(r.mid, **kw)} &nbsp;<span style='opacity:.75'>(low {fmt(r.low, **kw)} – " \
+           f"high {fmt(r.high, **kw)})</span>"
+
+
+def _device_names() -> list[str]:
+    return [a.name for a in accelerators()]
+
+
+def _peak_at(name: str, precision: str, calc: _Calculator, key: str = "precision") -> float:
+    acc = accelerator(name)
+    if precision not in acc.precisions:
+        raise calc._choice_error(key, f"{name} has no {precision}: choose "
+                                      f"{', '.join(acc.precisions)}")
+    return acc.peak_flops(precision)
+
+
+class PeakCalculator(_Calculator):
+    """Seed eq. 1, R = 2NC, beside the catalog peak of a device at a precision."""
+
+    title = "Peak throughput: R = 2NC and the catalog"
+
+    def _build(self) -> None:
+        self._field("cores", "CUDA cores N", "3840", "cores")
+        self._field("clock_ghz", "boost clock C", "1.531", "GHz")
+        self._choice("accelerator", "catalog device", _device_names(), "P40")
+        self._choice("precision", "precision", list(PRECISIONS), "fp32")
+
+    def _compute(self, values: dict[str, float], choices: dict[str, str]) -> dict[str, float]:
+        r = peak_flops(values["cores"], values["clock_ghz"] * 1e9)
+        device = _peak_at(choices["accelerator"], choices["precision"], self)
+        return {"formula": float(r), "catalog": device}
+
+    def _render(self, result: dict[str, float], values: dict[str, float],
+                choices: dict[str, str]) -> str:
+        return _table([
+            ("R = 2NC", format_si(result["formula"], "FLOP/s")),
+            (f"{choices['accelerator']} {choices['precision']} (dense)",
+             format_si(result["catalog"], "FLOP/s")),
+            ("catalog / formula", f"{result['catalog'] / result['formula']:.2f}×"),
+        ])
+
+    def _draw(self, ax: Any, result: Any, values: dict[str, float], choices: dict[str, str]) -> None:
+        acc = accelerator(choices["accelerator"])
+        ps = acc.precisions
+        ax.bar(ps, [acc.peak_flops(p) for p in ps],
+               color=["tab:orange" if p == choices["precision"] else "tab:blue" for p in ps])
+        ax.axhline(result["formula"], color="k", ls=":", label="R = 2NC")
+        ax.set_yscale("log")
+        ax.set_ylabel("FLOP/s")
+        ax.set_title(f"{acc.name}: dense peak per precision", fontsize=9)
+        ax.legend(fontsize=7)
+
+
+class ComputeCalculator(_Calculator):
+    """Seed eq. 3, C = O_f · O_b · P · S · E."""
+
+    title = "Training compute: C = O_f · O_b · P · S · E"
+    plot_size = (5.0, 2.4)
+
+    def _build(self) -> None:
+        self._field("params", "parameters P", "7e9")
+        self._field("dataset_size", "examples or tokens S", "2e12")
+        self._field("epochs", "epochs E", "1")
+        self._field("forward_ops", "forward ops O_f", "2", "per parameter per example")
+        self._field("backward_factor", "backward factor O_b", "3")
+
+    def _compute(self, values: dict[str, float], choices: dict[str, str]) -> float:
+        return float(training_flops(**values))
+
+    def _render(self, result: float, values: dict[str, float], choices: dict[str, str]) -> str:
+        return _table([("training compute C", format_si(result, "FLOP")),
+                       ("in scientific notation", f"{result:.3e} FLOP")])
+
+    def _draw(self, ax: Any, result: float, values: dict[str, float], choices: dict[str, str]) -> None:
+        epochs = np.linspace(max(values["epochs"] / 4, 1e-3), values["epochs"] * 2, 50)
+        ax.plot(epochs, training_flops(values["params"], values["dataset_size"], epochs,
+                                       values["forward_ops"], values["backward_factor"]))
+        ax.plot([values["epochs"]], [result], "o", color="tab:orange")
+        ax.set_xlabel("epochs")
+        ax.set_ylabel("FLOP")
+
+
+class TimeCalculator(_Calculator):
+    """Seed eq. 4 generalised: T = C / (n · u · R), with the utilization as a range."""
+
+    title = "Training time: T = C / (n · u · R)"
+
+    def _build(self) -> None:
+        u = default_utilization()
+        self._field("flops", "training compute C", "8.4e22", "FLOP")
+        self._field("devices", "devices n", "256", minimum=1, inclusive=True)
+        self._field("u_low", "utilization low", f"{u.low:.3f}", "fraction", maximum=1)
+        self._field("u_mid", "utilization mid", f"{u.mid:.3f}", "fraction", maximum=1)
+        self._field("u_high", "utilization high", f"{u.high:.3f}", "fraction", maximum=1)
+        self._choice("accelerator", "accelerator", _device_names(), "H100-SXM")
+        self._choice("precision", "precision", list(PRECISIONS), "bf16")
+
+    def _compute(self, values: dict[str, float], choices: dict[str, str]) -> Range:
+        peak = _peak_at(choices["accelerator"], choices["precision"], self)
+        u = Range(values["u_low"], values["u_mid"], values["u_high"])
+        return u.map(lambda x: training_time(values["flops"], peak, values["devices"], x),
+                     decreasing=True)
+
+    def _render(self, result: Range, values: dict[str, float], choices: dict[str, str]) -> str:
+        return _table([("wall-clock time", _range_text(result, format_duration)),
+                       ("device-hours", _range_text(result * (values["devices"] / 3600),
+                                                    format_si, unit="h"))])
+
+    def _draw(self, ax: Any, result: Range, values: dict[str, float], choices: dict[str, str]) -> None:
+        n0 = values["devices"]
+        n = np.unique(np.geomspace(max(1, n0 / 16), n0 * 16, 40))
+        peak = accelerator(choices["accelerator"]).peak_flops(choices["precision"])
+        days = [training_time(values["flops"], peak, n, u) / SECONDS_PER_DAY
+                for u in (values["u_high"], values["u_mid"], values["u_low"])]
+        _shaded(ax, n, days, n0, result.mid / SECONDS_PER_DAY)
+
+
+def _shaded(ax: Any, x: Any, ys: list[Any], x0: float, y0: float) -> None:
+    ax.fill_between(x, ys[0], ys[2], alpha=0.25, label="utilization range")
+    ax.plot(x, ys[1], label="mid")
+    ax.plot([x0], [y0], "o", color="tab:orange")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("devices")
+    ax.set_ylabel("days")
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+
+
+class TCOCalculator(_Calculator):
+    """Seed 3.3.4: own (CapEx + OpEx) against renting the same busy device-hours."""
+
+    title = "Total cost of ownership: buy or rent"
+
+    def _build(self) -> None:
+        acc = accelerator("H100-SXM")
+        price = device_hour_price(acc)
+        self._choice("accelerator", "accelerator", _device_names(), acc.name)
+        self._field("devices", "devices", "64", minimum=1, inclusive=True)
+        self._field("years", "years", "3")
+        self._field("utilization", "busy fraction", "0.6", maximum=1)
+        self._field("purchase_price_usd", "purchase price", f"{acc.price_usd:g}", "USD per device")
+        self._field("cloud_price_usd_per_hour", "cloud price", f"{price.mid:.4g}",
+                    "USD per device-hour")
+
+    def _compute(self, values: dict[str, float], choices: dict[str, str]) -> Any:
+        return tco(choices["accelerator"], **values)
+
+    def _render(self, result: Any, values: dict[str, float], choices: dict[str, str]) -> str:
+        be_u = float(result.break_even_utilization)
+        be_y = float(result.break_even_years)
+        return _table([
+            ("CapEx (up front)", format_money(result.capex_total_usd)),
+            ("OpEx per year", format_money(result.opex_total_usd_per_year)),
+            ("own, whole period", format_money(result.own_usd)),
+            ("rent, whole period", format_money(result.rent_usd)),
+            ("own per busy device-hour", format_money(result.own_usd_per_device_hour)),
+            ("break-even busy fraction", f"{be_u:.0%}" if be_u <= 1 else "never (rent is cheaper)"),
+            ("break-even time", f"{be_y:.1f} years" if math.isfinite(be_y) else "never"),
+        ])
+
+    def _draw(self, ax: Any, result: Any, values: dict[str, float], choices: dict[str, str]) -> None:
+        busy = np.linspace(0.05, 1.0, 40)
+        sweep = tco(choices["accelerator"], **(values | {"utilization": busy}))
+        ax.plot(busy, sweep.own_usd, label="own", color="k")
+        ax.plot(busy, sweep.rent_usd, label="rent")
+        ax.plot([values["utilization"]], [result.own_usd], "o", color="tab:orange")
+        ax.set_xlabel("busy fraction")
+        ax.set_ylabel("USD over the period")
+        ax.yaxis.set_major_formatter(lambda v, _: format_money(v))
+        ax.legend(fontsize=7)
+        ax.grid(alpha=0.3)
+
+
+class ProjectEstimator(_Calculator):
+    """End to end: model, data, hardware → compute, time, device-hours, energy, cost (ranges)."""
+
+    title = "Project estimator"
+
+    def _build(self) -> None:
+        asm = assumptions()
+        u = default_utilization()
+        price = device_hour_price("H100-SXM")
+        self._field("params", "parameters", "7e9")
+        self._field("dataset_size", "examples or tokens", "2e12", "per epoch")
+        self._field("epochs", "epochs", "1")
+        self._choice("accelerator", "accelerator", _device_names(), "H100-SXM")
+        self._choice("precision", "precision", list(PRECISIONS), "bf16")
+        self._field("devices", "devices", "256", minimum=1, inclusive=True)
+        self._field("u_low", "utilization low", f"{u.low:.3f}", "fraction", maximum=1)
+        self._field("u_mid", "utilization mid", f"{u.mid:.3f}", "fraction", maximum=1)
+        self._field("u_high", "utilization high", f"{u.high:.3f}", "fraction", maximum=1)
+        self._field("price_usd_per_hour", "price per device-hour", f"{price.mid:.4g}",
+                    f"{asm.currency}; catalog × commitment factor")
+        self._field("pue", "PUE", f"{asm.pue.mid:g}", minimum=1, inclusive=True)
+        self._field("electricity_usd_per_kwh", "electricity tariff",
+                    f"{asm.electricity_usd_per_kwh:g}", f"{asm.currency} per kWh", inclusive=True)
+
+    def _compute(self, values: dict[str, float], choices: dict[str, str]) -> Any:
+        _peak_at(choices["accelerator"], choices["precision"], self)
+        u = Range(values["u_low"], values["u_mid"], values["u_high"])
+        return estimate_training(values["params"], values["dataset_size"], values["epochs"],
+                                 accelerator=choices["accelerator"], devices=values["devices"],
+                                 precision=choices["precision"], utilization=u,
+                                 price_usd_per_hour=values["price_usd_per_hour"],
+                                 pue=values["pue"],
+                                 electricity_usd_per_kwh=values["electricity_usd_per_kwh"])
+
+    def _render(self, est: _estimate.TrainingEstimate, values: dict[str, float],
+                choices: dict[str, str]) -> str:
+        cur = "$" if est.currency == "USD" else est.currency + " "
+        rows = [("training compute", format_si(est.flops, "FLOP")),
+                ("wall-clock time", _range_text(est.seconds, format_duration)),
+                ("device-hours", _range_text(est.device_hours, format_si, unit="h"))]
+        if est.energy_kwh is not None:
+            rows.append(("energy", _range_text(est.energy_kwh * 1000, format_si, unit="Wh")))
+            rows.append(("energy cost", _range_text(est.energy_cost_usd, format_money,
+                                                    currency=cur)))
+        if est.cost_usd is not None:
+            rows.append(("compute cost", _range_text(est.cost_usd, format_money, currency=cur)))
+        return _table(rows) + "".join(f"<div style='opacity:.75'>{n}</div>" for n in est.notes)
+
+    def _draw(self, ax: Any, est: Any, values: dict[str, float], choices: dict[str, str]) -> None:
+        n0 = values["devices"]
+        n = np.unique(np.geomspace(max(1, n0 / 16), n0 * 16, 40))
+        sweep = estimate_training(values["params"], values["dataset_size"], values["epochs"],
+                                  accelerator=choices["accelerator"], devices=n,
+                                  precision=choices["precision"], utilization=est.utilization,
+                                  price_usd_per_hour=values["price_usd_per_hour"])
+        days = sweep.seconds / SECONDS_PER_DAY
+        _shaded(ax, n, [days.low, days.mid, days.high], n0, est.seconds.mid / SECONDS_PER_DAY)

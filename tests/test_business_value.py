@@ -1,0 +1,63 @@
+"""mltk.business_value: expected value of a classifier and the break-even threshold."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mltk.business_value import classifier_value, decision_threshold
+
+
+def test_hand_computed_expected_value() -> None:
+    # 1,000 decisions, 10% positive: 100 positives, 900 negatives.
+    # TPR 0.8 -> 80 TP (x 100) + 20 FN (x -30); FPR 0.1 -> 90 FP (x -10) + 810 TN (x 1)
+    ev = classifier_value(0.8, 0.1, 0.1, value_tp_usd=100, value_fp_usd=-10,
+                          value_fn_usd=-30, value_tn_usd=1, decisions=1_000)
+    assert ev == pytest.approx(80 * 100 + 20 * -30 + 90 * -10 + 810 * 1)
+
+
+def test_per_decision_default_and_extremes() -> None:
+    assert classifier_value(1, 0, 0.5, 10, -10) == pytest.approx(5.0)   # perfect
+    assert classifier_value(0, 0, 0.5, 10, -10) == 0.0                  # never acts
+    assert classifier_value(1, 1, 0.5, 10, -10) == pytest.approx(0.0)   # always acts
+
+
+def test_broadcasts_over_an_roc_curve() -> None:
+    tpr = np.array([0.0, 0.5, 0.9, 1.0])
+    fpr = np.array([0.0, 0.01, 0.2, 1.0])
+    ev = classifier_value(tpr, fpr, 0.02, 350, -50, decisions=100_000)
+    assert ev.shape == (4,)
+    assert ev[0] == 0.0
+    assert ev[1] == pytest.approx(100_000 * (0.02 * 0.5 * 350 - 0.98 * 0.01 * 50))
+    assert int(np.argmax(ev)) == 1
+
+
+def test_threshold_closed_form() -> None:
+    assert decision_threshold(350, -50) == pytest.approx(50 / 400)
+    # symmetric stakes: act when more likely than not
+    assert decision_threshold(1, -1) == pytest.approx(0.5)
+    # with FN and TN values: (1 - (-10)) / ((100 - (-30)) + (1 - (-10)))
+    assert decision_threshold(100, -10, -30, 1) == pytest.approx(11 / 141)
+
+
+def test_threshold_is_the_break_even_point() -> None:
+    q = decision_threshold(120, -40, -5, 2)
+    act = q * 120 + (1 - q) * -40
+    wait = q * -5 + (1 - q) * 2
+    assert act == pytest.approx(wait)
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: classifier_value(1.2, 0.1, 0.1, 1, -1), "true_positive_rate"),
+    (lambda: classifier_value(0.5, -0.1, 0.1, 1, -1), "false_positive_rate"),
+    (lambda: classifier_value(0.5, 0.1, 0.0, 1, -1), "prevalence"),
+    (lambda: classifier_value(0.5, 0.1, 1.0, 1, -1), "prevalence"),
+    (lambda: classifier_value(0.5, 0.1, 0.1, float("inf"), -1), "value_tp_usd"),
+    (lambda: classifier_value(0.5, 0.1, 0.1, 1, -1, decisions=-1), "decisions"),
+    (lambda: decision_threshold(-5, -1), "value_tp_usd"),
+    (lambda: decision_threshold(5, 1), "value_fp_usd"),
+    (lambda: decision_threshold([5, -5], -1), "value_tp_usd"),
+])
+def test_bad_input_names_the_parameter(call, name) -> None:
+    with pytest.raises(ValueError, match=name):
+        call()

@@ -1,0 +1,90 @@
+"""mltk.fairness: group rates and gaps, checked against hand-computed confusion matrices."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mltk.errors import InputError
+from mltk.fairness import (
+    demographic_parity_difference,
+    disparate_impact_ratio,
+    equal_opportunity_difference,
+    group_rates,
+)
+
+# Group "a": 10 people, 6 qualified; the model accepts 5 of the 6 and 1 of the 4 others.
+# Group "b": 10 people, 4 qualified; the model accepts 2 of the 4 and 0 of the 6 others.
+Y_TRUE = [1] * 6 + [0] * 4 + [1] * 4 + [0] * 6
+Y_PRED = [1] * 5 + [0] + [1] + [0] * 3 + [1] * 2 + [0] * 2 + [0] * 6
+GROUP = ["a"] * 10 + ["b"] * 10
+
+
+def test_group_rates_hand_computed() -> None:
+    r = group_rates(Y_TRUE, Y_PRED, GROUP)
+    assert r.groups == ("a", "b")
+    np.testing.assert_array_equal(r.count, [10, 10])
+    np.testing.assert_allclose(r.base_rate, [0.6, 0.4])
+    np.testing.assert_allclose(r.selection_rate, [0.6, 0.2])
+    np.testing.assert_allclose(r.true_positive_rate, [5 / 6, 0.5])
+    np.testing.assert_allclose(r.false_positive_rate, [0.25, 0.0])
+
+
+def test_gaps_hand_computed() -> None:
+    assert demographic_parity_difference(Y_PRED, GROUP) == pytest.approx(0.4)
+    assert disparate_impact_ratio(Y_PRED, GROUP) == pytest.approx(0.2 / 0.6)
+    assert equal_opportunity_difference(Y_TRUE, Y_PRED, GROUP) == pytest.approx(5 / 6 - 0.5)
+
+
+def test_perfect_parity_is_zero() -> None:
+    y = [1, 0, 1, 0]
+    g = [0, 0, 1, 1]
+    assert demographic_parity_difference(y, g) == 0.0
+    assert equal_opportunity_difference(y, y, g) == 0.0
+    assert disparate_impact_ratio(y, g) == 1.0
+
+
+def test_booleans_numbers_and_three_groups() -> None:
+    y_true = np.array([True, True, False, True, False, False])
+    y_pred = np.array([True, False, False, True, True, False])
+    g = np.array([1, 1, 2, 2, 3, 3])
+    r = group_rates(y_true, y_pred, g)
+    assert r.groups == (1, 2, 3)
+    np.testing.assert_allclose(r.selection_rate, [0.5, 0.5, 0.5])
+    assert np.isnan(r.true_positive_rate[2])  # group 3 has no positives
+    assert np.isnan(r.false_positive_rate[0])  # group 1 has no negatives
+    with pytest.raises(InputError, match="y_true"):
+        equal_opportunity_difference(y_true, y_pred, g)
+
+
+def test_metrics_do_not_depend_on_order() -> None:
+    rng = np.random.default_rng(0)
+    perm = rng.permutation(len(GROUP))
+    yt, yp, g = (np.asarray(x)[perm] for x in (Y_TRUE, Y_PRED, GROUP))
+    assert demographic_parity_difference(yp, g) == pytest.approx(0.4)
+    assert equal_opportunity_difference(yt, yp, g) == pytest.approx(1 / 3)
+
+
+def test_rows_and_html() -> None:
+    r = group_rates(Y_TRUE, Y_PRED, GROUP)
+    rows = r.rows()
+    assert rows[1] == {"group": "b", "count": 10, "base_rate": 0.4, "selection_rate": 0.2,
+                       "true_positive_rate": 0.5, "false_positive_rate": 0.0}
+    html = r._repr_html_()
+    assert html.startswith("<table") and "<td>b</td>" in html and "0.833" in html
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: group_rates([1, 0, 2], [1, 0, 1], ["a", "b", "a"]), "y_true"),
+    (lambda: group_rates([1, 0, 1], [1, 0, 0.5], ["a", "b", "a"]), "y_pred"),
+    (lambda: group_rates([1, 0, 1], [1, 0], ["a", "b", "a"]), "y_pred"),
+    (lambda: group_rates([1, 0, 1], [1, 0, 1], ["a", "b"]), "group"),
+    (lambda: group_rates([1, 0, 1], [1, 0, 1], ["a", "a", "a"]), "group"),
+    (lambda: demographic_parity_difference([], []), "y_pred"),
+    (lambda: demographic_parity_difference(1, ["a"]), "y_pred"),
+    (lambda: demographic_parity_difference(["yes", "no"], ["a", "b"]), "y_pred"),
+    (lambda: disparate_impact_ratio([0, 0, 0, 0], ["a", "a", "b", "b"]), "y_pred"),
+])
+def test_bad_input_names_the_parameter(call, name) -> None:
+    with pytest.raises(ValueError, match=name):
+        call()
