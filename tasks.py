@@ -45,7 +45,7 @@ def _digest(paths: list[Path]) -> str:
 
 def setup() -> None:
     """Create or refresh .venv; reinstall only when requirements or packaging changed."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - tasks.py may run on an older python3
         sys.exit(f"mltk needs Python 3.11 or newer (this is {sys.version.split()[0]})")
     if not PY.exists():
         _run(sys.executable, "-m", "venv", VENV)

@@ -8,8 +8,13 @@ from __future__ import annotations
 import statistics
 import time
 
-from mltk.widgets import (ComputeCalculator, PeakCalculator, ProjectEstimator, TCOCalculator,
-                          TimeCalculator)
+from mltk.widgets import (
+    ComputeCalculator,
+    PeakCalculator,
+    ProjectEstimator,
+    TCOCalculator,
+    TimeCalculator,
+)
 
 CASES = [
     (PeakCalculator, "cores", ["3840", "5120", "6912"]),

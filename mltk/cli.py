@@ -37,11 +37,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 import numpy as np
 
-from .assumptions import ENV_VAR, Assumptions, load_assumptions
+from .assumptions import DEFAULT_ASSUMPTIONS_PATH, ENV_VAR, Assumptions, load_assumptions
 from .errors import AssumptionsError, InputError, MltkError, UnknownAcceleratorError
 from .hardware import PRECISIONS, Accelerator, accelerator, accelerators, peak_flops
 from .ranges import Range
@@ -160,6 +161,13 @@ def _rng(r: Range, fmt: Callable[..., str] = format_si, **kwargs: Any) -> str:
 def _count(x: float) -> str:
     """A count with an SI prefix and no space: 66.1k, 1.2M."""
     return format_si(x).replace(" ", "")
+
+
+def _source(asm: Assumptions) -> str:
+    """Where the assumptions come from, for the last line of human output."""
+    if Path(asm.path).resolve() == DEFAULT_ASSUMPTIONS_PATH.resolve():
+        return "the packaged defaults (mltk/data/assumptions.yaml)"
+    return asm.path
 
 
 def _pct(x: float) -> str:
@@ -380,7 +388,8 @@ def _cmd_estimate(args: argparse.Namespace, asm: Assumptions, out: TextIO) -> in
     out.write(_lines(pairs) + "\n")
     for note in est.notes:
         out.write(f"note: {note}\n")
-    out.write(f"Ranges are mid (low – high); money in {asm.currency}; assumptions: {asm.path}\n")
+    out.write(f"Ranges are mid (low – high); money in {asm.currency}; "
+              f"assumptions: {_source(asm)}\n")
     return 0
 
 
@@ -422,6 +431,7 @@ def _cmd_tco(args: argparse.Namespace, asm: Assumptions, out: TextIO) -> int:
     if math.isfinite(be_y):
         pairs.append(("payback", f"{be_y:.3g} years at {_pct(t.utilization)} busy"))
     out.write(_lines(pairs) + "\n")
+    out.write(f"Assumptions: {_source(asm)}\n")
     return 0
 
 
@@ -481,7 +491,7 @@ def _cmd_plan(args: argparse.Namespace, asm: Assumptions, out: TextIO) -> int:
     for note in plan.notes:
         out.write(f"note: {note}\n")
     out.write(f"Ranges are mid (low – high): low pairs the lowest utilization with the highest "
-              f"price; money in {asm.currency}; assumptions: {asm.path}\n")
+              f"price; money in {asm.currency}; assumptions: {_source(asm)}\n")
     return 0
 
 

@@ -192,7 +192,7 @@ def accelerator(name: str | Accelerator) -> Accelerator:
     >>> accelerator("H100")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    mltk.errors.UnknownAcceleratorError: accelerator='H100' is invalid: expected a catalog name (closest: H100-...)
+    mltk.errors.UnknownAcceleratorError: accelerator='H100' is invalid: ... (closest: H100-...)
     """
     if isinstance(name, Accelerator):
         return name

@@ -160,6 +160,13 @@ def _flops_per_device_second(peak: float, u: Range) -> Range:
     return u.map(lambda x: 1.0 / training_time(1.0, peak, 1, x))
 
 
+def _tidy(r: Range | None) -> Range | None:
+    """Python floats for scalar ends (a readable repr); arrays stay arrays."""
+    if r is None:
+        return None
+    return Range(*(float(x) if np.ndim(x) == 0 else np.asarray(x, float) for x in r))
+
+
 def _minimum(a: Range, b: Range) -> Range:
     return Range(np.minimum(a.low, b.low), np.minimum(a.mid, b.mid), np.minimum(a.high, b.high))
 
@@ -294,12 +301,13 @@ def max_training_flops(accelerator: str | Accelerator, *, budget_usd: ArrayLike 
                 c = np.minimum(c, dh_deadline.mid * p)
             return v.scalar_or_array(np.asarray(c, float))
         cost = Range(spent(price.low), spent(price.mid), spent(price.high))
+    t = _tidy
     return ComputeBudget(accelerator=acc, precision=precision, peak_flops_per_device=peak,
                          utilization=u, devices=n, price_usd_per_hour=price, budget_usd=budget,
-                         deadline_s=deadline, flops=flops, binding=binding,
-                         device_hours=device_hours, seconds=seconds, cost_usd=cost,
-                         devices_needed=devices_needed, flops_by_budget=by_budget,
-                         flops_by_deadline=by_deadline, currency=assumptions().currency,
+                         deadline_s=deadline, flops=t(flops), binding=binding,
+                         device_hours=t(device_hours), seconds=t(seconds), cost_usd=t(cost),
+                         devices_needed=t(devices_needed), flops_by_budget=t(by_budget),
+                         flops_by_deadline=t(by_deadline), currency=assumptions().currency,
                          notes=notes)
 
 
@@ -357,8 +365,8 @@ def compute_optimal_split(flops: Any, tokens_per_param: ArrayLike = CHINCHILLA_T
 
     if isinstance(flops, Range | list | tuple) and (isinstance(flops, Range) or len(flops) == 3):
         c = _range_arg("flops", flops, v.positive)
-        params: Any = c.map(split)
-        tokens: Any = params * r
+        params: Any = _tidy(c.map(split))
+        tokens: Any = _tidy(params * r)
         return ComputeOptimalSplit(flops=c, params=params, tokens=tokens,
                                    tokens_per_param=float(np.asarray(r).mean()))
     n_opt = split(flops)

@@ -111,6 +111,27 @@ def test_psi_scale_invariant(a: np.ndarray, b: np.ndarray, bins: int) -> None:
     assert drift.psi(4 * a, 4 * b, bins) == drift.psi(a, b, bins)
 
 
+def test_psi_critical_value_formula() -> None:
+    expected = stats.chi2.ppf(0.95, 9) * (1 / 1000 + 1 / 400)
+    assert drift.psi_critical_value(1000, 400) == pytest.approx(expected, rel=1e-12)
+    assert drift.psi_critical_value(1000, 400, bins=5, alpha=0.01) == pytest.approx(
+        stats.chi2.ppf(0.99, 4) * (1 / 1000 + 1 / 400), rel=1e-12)
+    np.testing.assert_allclose(drift.psi_critical_value([100, 1000], 1000),
+                               [drift.psi_critical_value(100, 1000),
+                                drift.psi_critical_value(1000, 1000)])
+
+
+def test_psi_critical_value_false_alarm_rate() -> None:
+    # PSI beyond the critical value happens about alpha of the time without drift,
+    # while the fixed 0.1 threshold almost never fires at this sample size
+    rng = np.random.default_rng(21)
+    n, trials = 500, 600
+    values = np.array([drift.psi(rng.normal(size=n), rng.normal(size=n)) for _ in range(trials)])
+    rate = float(np.mean(values > drift.psi_critical_value(n, n)))
+    assert 0.025 <= rate <= 0.08, rate
+    assert np.mean(values > 0.1) < 0.01
+
+
 def test_psi_levels() -> None:
     assert [drift.psi_level(x) for x in (0.0, 0.099, 0.1, 0.2499, 0.25, 3.0)] == [
         "stable", "stable", "moderate", "moderate", "major", "major"]
@@ -234,6 +255,20 @@ def test_adjust_pvalues() -> None:
     # gives (0.04, 0.06, 0.0533, 0.2) -> (0.04, 0.0533, 0.0533, 0.2) in sorted order
     np.testing.assert_allclose(drift.adjust_pvalues(p, "bh"), [0.04, 0.16 / 3, 0.16 / 3, 0.2])
     assert drift.adjust_pvalues([0.5, 0.9], "bonferroni").tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("method", drift.CORRECTIONS)
+def test_adjust_pvalues_many_families(method: str) -> None:
+    p = np.random.default_rng(8).random((6, 5))
+    rows = np.array([drift.adjust_pvalues(r, method) for r in p])
+    np.testing.assert_allclose(drift.adjust_pvalues(p, method), rows)
+    np.testing.assert_allclose(drift.adjust_pvalues(p.T, method, axis=0), rows.T)
+
+
+def test_family_wise_error() -> None:
+    assert drift.family_wise_error(1) == pytest.approx(0.05)
+    assert drift.family_wise_error(20) == pytest.approx(1 - 0.95**20)
+    np.testing.assert_allclose(drift.family_wise_error([1, 2], alpha=0.1), [0.1, 0.19])
 
 
 # --------------------------------------------------------------------------- false alarms
@@ -364,7 +399,14 @@ def test_report_array_input_and_table() -> None:
     (lambda: drift.category_counts([], ["a"]), "reference"),
     (lambda: drift.adjust_pvalues([0.1, 1.2]), "pvalues"),
     (lambda: drift.adjust_pvalues([0.1], "holm"), "correction"),
+    (lambda: drift.adjust_pvalues([0.1, 0.2], axis=1), "axis"),
+    (lambda: drift.family_wise_error(0), "n_tests"),
+    (lambda: drift.family_wise_error(3, alpha=1.0), "alpha"),
     (lambda: drift.psi_level(0.1, (0.3, 0.2)), "psi_thresholds"),
+    (lambda: drift.psi_critical_value(0, 100), "n_reference"),
+    (lambda: drift.psi_critical_value(100, np.nan), "n_current"),
+    (lambda: drift.psi_critical_value(100, 100, bins=1), "bins"),
+    (lambda: drift.psi_critical_value(100, 100, alpha=0), "alpha"),
     (lambda: drift.drift_report({"a": [1.0]}, {"b": [1.0]}), "current"),
     (lambda: drift.drift_report({"a": [1.0]}, {"a": [1.0]}, alpha=1.5), "alpha"),
     (lambda: drift.drift_report({"a": [1.0]}, {"a": [1.0]}, correction="x"), "correction"),

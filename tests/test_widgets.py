@@ -6,8 +6,14 @@ import pytest
 
 import mltk
 from mltk import Range
-from mltk.widgets import (ComputeCalculator, PeakCalculator, ProjectEstimator, TCOCalculator,
-                          TimeCalculator, parse_number)
+from mltk.widgets import (
+    ComputeCalculator,
+    PeakCalculator,
+    ProjectEstimator,
+    TCOCalculator,
+    TimeCalculator,
+    parse_number,
+)
 
 
 def test_peak_calculator_matches_mltk() -> None:

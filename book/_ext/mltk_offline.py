@@ -8,6 +8,8 @@
   Sphinx 7.4: ``prepare_writing`` re-adds late registry entries as ``filename=''`` next to
   the builder's own ``filename=None`` copy, and the two compare unequal. A second
   ``const`` declaration is a SyntaxError on every page. Keep one copy of each.
+* Pages with saved widget state load MathJax even without math in their prose: the widget
+  manager typesets ``$...$`` in widget labels, but only when MathJax is on the page.
 """
 
 from __future__ import annotations
@@ -67,8 +69,23 @@ def local_assets_only(app: Sphinx, pagename: str, templatename: str,
                            "_static (%s)", pagename, filename, FETCH_HINT)
 
 
+def mathjax_for_widgets(app: Sphinx, pagename: str, templatename: str,
+                        context: dict[str, Any], doctree: Any) -> None:
+    """Mark widget pages as having equations, so sphinx.ext.mathjax adds MathJax there."""
+    try:
+        from myst_nb.sphinx_ import NbMetadataCollector
+    except ImportError:  # pragma: no cover - myst-nb is how the book is built
+        return
+    if doctree is None or pagename not in app.env.found_docs:
+        return
+    if "ipywidgets_state" in NbMetadataCollector.get_js_files(app.env, pagename):
+        app.env.get_domain("math").data["has_equations"][pagename] = True
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", check_vendored_assets)
+    # Before sphinx.ext.mathjax decides (priority 500) whether this page needs MathJax.
+    app.connect("html-page-context", mathjax_for_widgets, priority=400)
     # After every other html-page-context handler (mathjax, myst-nb's widget scripts: 500).
     app.connect("html-page-context", local_assets_only, priority=900)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -2,9 +2,11 @@
  *
  * myst-nb loads this on pages with saved widget state, between require.js and the
  * @jupyter-widgets/html-manager embed script (see nb_ipywidgets_js in _config.yml).
- * 1. require.config: the embed manager derives its public path (where its icon fonts
- *    live) from its AMD module URL, which by default is relative to the page. Map the
- *    module id to the vendored folder so fonts load from _static/vendor/html-manager/.
+ * 1. require.config: each AMD module bundled in embed-amd.js derives its webpack public
+ *    path (where its icon fonts live) from its module URL, which by default is relative to
+ *    the page (e.g. book/@jupyter-widgets/<hash>.woff2: 404). Map every module id so that
+ *    its URL lies directly in _static/vendor/html-manager/, next to the fonts. The modules
+ *    are defined by name inside embed-amd.js: these URLs are never fetched themselves.
  * 2. MathJax: the widget manager typesets labels with the MathJax 2 API
  *    (MathJax.Hub.Queue(["Typeset", MathJax.Hub, element])); Sphinx loads MathJax 3.
  *    Provide that one call on top of MathJax 3's typesetPromise.
@@ -17,9 +19,11 @@
 
   window.__jupyter_widgets_assets_path__ = managerDir + "/";
   if (typeof window.requirejs === "function") {
-    window.requirejs.config({
-      paths: { "@jupyter-widgets/html-manager/dist": managerDir },
+    var paths = { "@jupyter-widgets/html-manager/dist": managerDir };
+    ["base", "base7", "controls", "controls7", "html-manager"].forEach(function (name) {
+      paths["@jupyter-widgets/" + name] = managerDir + "/" + name;
     });
+    window.requirejs.config({ paths: paths });
   }
 
   function typeset(element) {

@@ -1,0 +1,67 @@
+"""Benchmark: one million scenarios through the core, and ``import mltk`` in a fresh process.
+
+Run: .venv/bin/python bench/bench_core.py
+
+Goals: one million (params, tokens, devices, utilization) scenarios through
+``mltk.training_flops`` + ``mltk.training_time`` as numpy arrays in < 1 s, and
+``import mltk`` in a fresh interpreter in < 0.3 s (interpreter start-up subtracted).
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+import mltk
+
+N = 1_000_000
+GOAL_SWEEP_S = 1.0
+GOAL_IMPORT_S = 0.3
+
+
+def sweep_once(rng: np.random.Generator) -> float:
+    params = 10 ** rng.uniform(6, 12, N)
+    tokens = 10 ** rng.uniform(9, 13, N)
+    devices = rng.integers(1, 4096, N).astype(float)
+    utilization = rng.uniform(0.1, 0.6, N)
+    peak = mltk.accelerator("H100-SXM").peak_flops("bf16")
+    t0 = time.perf_counter()
+    flops = mltk.training_flops(params, tokens)
+    seconds = mltk.training_time(flops, peak, devices, utilization)
+    elapsed = time.perf_counter() - t0
+    assert seconds.shape == (N,) and np.all(seconds > 0)
+    return elapsed
+
+
+def import_time(runs: int) -> tuple[float, float]:
+    def median(code: str) -> float:
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=True)
+            times.append(time.perf_counter() - t0)
+        return statistics.median(times)
+    return median("import mltk"), median("pass")
+
+
+def main() -> None:
+    rng = np.random.default_rng(0)
+    sweep_once(rng)  # warm up
+    times = [sweep_once(rng) for _ in range(7)]
+    med = statistics.median(times)
+    print(f"1e6 scenarios (training_flops + training_time): median {med:.3f} s "
+          f"({N / med / 1e6:.1f} M scenarios/s); goal < {GOAL_SWEEP_S} s: "
+          f"{'met' if med < GOAL_SWEEP_S else 'NOT met'}")
+    total, bare = import_time(15)
+    own = total - bare
+    print(f"import mltk in a fresh process: median {total:.3f} s, of which interpreter "
+          f"start-up {bare:.3f} s, import {own:.3f} s; goal < {GOAL_IMPORT_S} s: "
+          f"{'met' if own < GOAL_IMPORT_S else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
