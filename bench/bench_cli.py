@@ -11,6 +11,7 @@ cost on this machine, for scale: on a busy machine every figure grows.
 from __future__ import annotations
 
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -21,30 +22,43 @@ ESTIMATE = ["-m", "mltk", "estimate", "--params", "7e9", "--dataset-size", "2e12
             "--accelerator", "H100-SXM", "--devices", "512", "--json"]
 
 
-def wall(args: list[str], runs: int) -> list[float]:
-    times = []
+def _child_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def timed(args: list[str], runs: int) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU seconds (user + system) of ``runs`` fresh processes."""
+    walls, cpus = [], []
     for _ in range(runs):
-        t0 = time.perf_counter()
+        c0, t0 = _child_cpu(), time.perf_counter()
         proc = subprocess.run([sys.executable, *args], capture_output=True, text=True)
-        times.append(time.perf_counter() - t0)
+        walls.append(time.perf_counter() - t0)
+        cpus.append(_child_cpu() - c0)
         if proc.returncode != 0:
             raise SystemExit(f"{' '.join(args)} failed:\n{proc.stderr}")
-    return times
+    return walls, cpus
+
+
+def wall(args: list[str], runs: int) -> list[float]:
+    return timed(args, runs)[0]
 
 
 def main(runs: int = 15) -> None:
     wall(ESTIMATE, 2)  # warm the file cache
     out = subprocess.run([sys.executable, *ESTIMATE], capture_output=True, text=True).stdout
     assert json.loads(out)["flops"] > 0
-    bare = statistics.median(wall(["-c", "pass"], runs))
-    numpy = statistics.median(wall(["-c", "import numpy"], runs))
-    times = wall(ESTIMATE, runs)
-    median = statistics.median(times)
-    print(f"python -m mltk estimate ... --json: median {median:.3f} s over {runs} runs "
-          f"(min {min(times):.3f} s, max {max(times):.3f} s); goal < {GOAL_S} s: "
-          f"{'met' if median < GOAL_S else 'NOT met'}")
-    print(f"baseline: bare interpreter {bare:.3f} s, import numpy {numpy:.3f} s "
-          f"(mltk's own share ≈ {median - numpy:.3f} s)")
+    med = statistics.median
+    bare = timed(["-c", "pass"], runs)
+    numpy = timed(["-c", "import numpy"], runs)
+    times, cpu = timed(ESTIMATE, runs)
+    print(f"python -m mltk estimate ... --json: median {med(times):.3f} s wall "
+          f"({med(cpu):.3f} s CPU) over {runs} runs (min {min(times):.3f} s); goal < {GOAL_S} s: "
+          f"{'met' if med(times) < GOAL_S else 'NOT met'}")
+    print(f"baseline: bare interpreter {med(bare[0]):.3f} s wall ({med(bare[1]):.3f} s CPU), "
+          f"import numpy {med(numpy[0]):.3f} s wall ({med(numpy[1]):.3f} s CPU)")
+    print(f"mltk's own share (CPU, estimate minus import numpy): "
+          f"{med(cpu) - med(numpy[1]):.3f} s")
 
 
 if __name__ == "__main__":

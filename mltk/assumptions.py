@@ -122,13 +122,16 @@ _EXPECT = {"nonneg": "a number >= 0", "positive": "a number > 0",
 
 @cache
 def _loader() -> type:
-    """``yaml.SafeLoader`` that rejects duplicate keys and reads ``3e4`` as a number (YAML 1.2).
+    """A safe YAML loader that rejects duplicate keys and reads ``3e4`` as a number (YAML 1.2).
 
     Built on first use so that ``import mltk`` does not pay for importing PyYAML.
     """
     import yaml
 
-    class Loader(yaml.SafeLoader):
+    # libyaml's parser where PyYAML was built with it (about 15 times faster), same safety.
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class Loader(base):  # type: ignore[valid-type, misc]
         pass
 
     Loader.add_implicit_resolver(

@@ -152,8 +152,8 @@ class PageReport:
 JS_PROSE = """() => {
   const root = document.querySelector('main') || document.body;
   const clone = root.cloneNode(true);
-  clone.querySelectorAll('pre, code, script, style, textarea, mjx-container, .highlight,'
-    + ' .widget-subarea, .jupyter-widgets, .cell_input').forEach(e => e.remove());
+  clone.querySelectorAll('pre, code, script, style, textarea, select, mjx-container,'
+    + ' .highlight, .cell_input').forEach(e => e.remove());
   return clone.textContent;
 }"""
 

@@ -66,7 +66,7 @@ def local_assets_only(app: Sphinx, pagename: str, templatename: str,
         filename = str(getattr(asset, "filename", asset) or "")
         if "://" in filename or filename.startswith("//"):
             logger.warning("mltk_offline: page %s loads %s from the network; serve it from "
-                           "_static (%s)", pagename, filename, FETCH_HINT)
+                           "_static (see tools/fetch_assets.py)", pagename, filename)
 
 
 def mathjax_for_widgets(app: Sphinx, pagename: str, templatename: str,

@@ -9,7 +9,9 @@
  *    are defined by name inside embed-amd.js: these URLs are never fetched themselves.
  * 2. MathJax: the widget manager typesets labels with the MathJax 2 API
  *    (MathJax.Hub.Queue(["Typeset", MathJax.Hub, element])); Sphinx loads MathJax 3.
- *    Provide that one call on top of MathJax 3's typesetPromise.
+ *    Provide that one call on top of MathJax 3's typesetPromise. Jupyter writes widget
+ *    math as $...$, which Sphinx's MathJax 3 configuration does not treat as math: turn
+ *    it into \(...\) inside that element only, as Jupyter's own MathJax setup would.
  */
 (function () {
   "use strict";
@@ -26,10 +28,26 @@
     window.requirejs.config({ paths: paths });
   }
 
+  function dollarsToDelimiters(element) {
+    var walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+    for (var node = walker.nextNode(); node; node = walker.nextNode()) {
+      var text = node.nodeValue;
+      var tex = text
+        .replace(/\$\$([^$]+)\$\$/g, "\\[$1\\]")
+        .replace(/\$([^$\n]+)\$/g, "\\($1\\)");
+      if (tex !== text) {
+        node.nodeValue = tex;
+      }
+    }
+  }
+
   function typeset(element) {
     var mj = window.MathJax;
     if (!mj || typeof mj.typesetPromise !== "function") {
       return;
+    }
+    if (element && element.nodeType === 1) {
+      dollarsToDelimiters(element);
     }
     var ready = mj.startup && mj.startup.promise ? mj.startup.promise : Promise.resolve();
     ready
