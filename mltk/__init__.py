@@ -16,7 +16,13 @@ from __future__ import annotations
 from .assumptions import assumptions, load_assumptions
 from .calibration import default_utilization, training_runs
 from .compute import training_flops, transformer_training_flops
-from .errors import InputError, MltkError, UnknownAcceleratorError, UnsupportedPrecisionError
+from .errors import (
+    AssumptionsError,
+    InputError,
+    MltkError,
+    UnknownAcceleratorError,
+    UnsupportedPrecisionError,
+)
 from .estimate import TrainingEstimate, device_hour_price, estimate_training
 from .hardware import PRECISIONS, Accelerator, accelerator, accelerators, peak_flops
 from .ranges import Range
@@ -35,6 +41,11 @@ _LAZY = {
     "activation_memory_bytes": "memory",
     "kv_cache_bytes": "memory",
     "inference_memory_bytes": "memory",
+    "max_training_flops": "planning",
+    "compute_optimal_split": "planning",
+    "ComputeBudget": "planning",
+    "ComputeOptimalSplit": "planning",
+    "CHINCHILLA_TOKENS_PER_PARAM": "planning",
 }
 
 
@@ -48,7 +59,8 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'mltk' has no attribute {name!r}")
 
 __all__ = [
-    "PRECISIONS", "TCO", "Accelerator", "InputError", "MltkError", "Range", "TrainingEstimate",
+    "PRECISIONS", "TCO", "Accelerator", "AssumptionsError", "InputError", "MltkError", "Range",
+    "TrainingEstimate",
     "UnknownAcceleratorError", "UnsupportedPrecisionError", "accelerator", "accelerators",
     "assumptions", "default_utilization", "device_hour_price", "estimate_training",
     "format_duration", "format_money", "format_range", "format_si", "load_assumptions",

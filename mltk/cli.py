@@ -33,6 +33,7 @@ import math
 import os
 import re
 import sys
+import textwrap
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -522,6 +523,11 @@ Team assumptions: --assumptions PATH or the environment variable MLTK_ASSUMPTION
 """
 
 
+def _wrap(text: str) -> str:
+    """A description paragraph wrapped for the raw-description formatter."""
+    return textwrap.fill(text, 78)
+
+
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true",
                    help="print one JSON document (SI base units, ranges as low/mid/high)")
@@ -554,7 +560,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("accelerators", help="the accelerator catalog as a table",
                        formatter_class=fmt, epilog=_EPILOG,
-                       description="The accelerator catalog, filtered and sorted.")
+                       description=_wrap("The accelerator catalog, filtered and sorted."))
     p.add_argument("--vendor", metavar="NAME", help="NVIDIA, Google or AWS (any case)")
     p.add_argument("--kind", choices=("gpu", "tpu", "asic"), help="device kind")
     mem = p.add_mutually_exclusive_group()
@@ -574,8 +580,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("peak", help="peak throughput, R = 2NC or a catalog device's peak",
                        formatter_class=fmt, epilog=_EPILOG,
-                       description="Peak throughput in FLOP/s: seed eq. 1, R = 2NC, from "
-                                   "--cores and --clock-hz; or a catalog device's dense peak.")
+                       description=_wrap("Peak throughput in FLOP/s: seed eq. 1, R = 2NC, from "
+                                         "--cores and --clock-hz; or a catalog device's dense peak."))
     p.add_argument("--cores", type=_number, metavar="N", help="number of cores N (count)")
     p.add_argument("--clock-hz", type=_number, metavar="HZ",
                    help="clock frequency C in Hz (1.531e9 or 1.531G, not 1.531)")
@@ -588,8 +594,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("estimate", help="end-to-end training estimate with ranges",
                        formatter_class=fmt, epilog=_EPILOG,
-                       description="Compute (C = O_f·O_b·P·S·E), time, device-hours, energy "
-                                   "and cost of one training run, as mid (low – high) ranges.")
+                       description=_wrap("Compute (C = O_f·O_b·P·S·E), time, device-hours, energy "
+                                         "and cost of one training run, as mid (low – high) ranges."))
     p.add_argument("--params", type=_number, metavar="P", help="trainable parameters P (count)")
     p.add_argument("--dataset-size", type=_number, metavar="S",
                    help="examples or tokens per epoch S (count)")
@@ -621,8 +627,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("tco", help="total cost of ownership: buy or rent",
                        formatter_class=fmt, epilog=_EPILOG,
-                       description="Own a cluster (CapEx amortised + OpEx) or rent the same "
-                                   "busy device-hours in the cloud.")
+                       description=_wrap("Own a cluster (CapEx amortised + OpEx) or rent the same "
+                                         "busy device-hours in the cloud."))
     _add_accelerator(p)
     p.add_argument("--devices", type=_number, default=8.0, metavar="N",
                    help="accelerators in the cluster (count; default 8)")
@@ -645,9 +651,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("plan", help="planning backwards: the largest run a budget allows",
                        formatter_class=fmt, epilog=_EPILOG,
-                       description="The largest training compute that fits a money budget "
-                                   "and/or a deadline, which constraint binds, and the "
-                                   "compute-optimal parameters and tokens (Chinchilla).")
+                       description=_wrap("The largest training compute that fits a money budget "
+                                         "and/or a deadline, which constraint binds, and the "
+                                         "compute-optimal parameters and tokens (Chinchilla)."))
     p.add_argument("--budget-usd", type=_number, metavar="MONEY",
                    help="money for device-hours, in the assumptions' currency (e.g. 1e6 or 1M)")
     p.add_argument("--deadline-s", type=_seconds, metavar="SECONDS",
@@ -670,8 +676,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("assumptions", help="the team assumptions in force",
                        formatter_class=fmt, epilog=_EPILOG,
-                       description=f"Show the assumptions file in force ({ENV_VAR} or "
-                                   "--assumptions, else the packaged defaults) and its values.")
+                       description=_wrap(f"Show the assumptions file in force ({ENV_VAR} or "
+                                         "--assumptions, else the packaged defaults) and its values."))
     _add_common(p)
     p.set_defaults(func=_cmd_assumptions, parser=p)
     return parser

@@ -67,8 +67,10 @@ def format_duration(seconds: float, digits: int = 3) -> str:
     return f"{_sig(s, digits)} s"
 
 
-def format_money(usd: float, currency: str = "$", digits: int = 3) -> str:
+def format_money(usd: float, currency: str | None = None, digits: int = 3) -> str:
     """Format money with k/M/B suffixes.
+
+    ``currency`` defaults to the team's label from the assumptions file (``"$"`` for USD).
 
     Examples
     --------
@@ -79,6 +81,10 @@ def format_money(usd: float, currency: str = "$", digits: int = 3) -> str:
     >>> format_money(2.5e9, currency="EUR ")
     'EUR 2.5B'
     """
+    if currency is None:
+        from .assumptions import assumptions  # late: units must not depend on assumptions at import
+
+        currency = assumptions().currency_prefix
     v = float(usd)
     for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
         if abs(v) >= scale * 0.9995:
