@@ -53,6 +53,10 @@ def setup() -> None:
     if not STAMP.exists() or STAMP.read_text() != want:
         _run(PY, "-m", "pip", "install", "--upgrade", "pip")
         _run(PY, "-m", "pip", "install", "-r", "requirements.txt", "-e", ".")
+        # jupyter-events pulls in rfc3987-syntax, which builds a parser grammar at import
+        # (2-8 s); nbformat imports it through jsonschema in every notebook kernel that calls
+        # myst_nb.glue. Without it jsonschema simply skips the IRI format check.
+        _run(PY, "-m", "pip", "uninstall", "-y", "-q", "rfc3987-syntax")
         STAMP.write_text(want)
     assets = ROOT / "tools" / "fetch_assets.py"
     if assets.exists():  # self-hosted MathJax, require.js, widget manager (no CDN at page load)

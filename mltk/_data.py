@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import csv
-from importlib import resources
 from pathlib import Path
 
-DATA_DIR = Path(str(resources.files("mltk") / "data"))
+# Next to this module (cheaper at import than importlib.resources; the package is never zipped).
+DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
 def read_csv(filename: str) -> list[dict[str, str]]:

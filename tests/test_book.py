@@ -77,6 +77,45 @@ def test_every_page_has_a_checklist() -> None:
         assert re.search(r"^\(\S+-checklist\)=", text, re.M), f"{f} has no checklist section"
 
 
+def _children() -> set[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    parents: set[str] = set()
+
+    def walk(entries):
+        for e in entries:
+            if e.get("sections"):
+                parents.add(e["file"])
+            walk(e.get("sections", []))
+
+    for part in toc["parts"]:
+        walk(part["chapters"])
+    return parents
+
+
+def test_parent_pages_have_no_numbered_sections() -> None:
+    """A `##` section on a page with child pages would shift the children's numbers."""
+    for f in _children():
+        text = (ROOT / f"{f}.md").read_text()
+        assert not re.search(r"^##+ ", text, re.M), f"{f}: use rubrics (tools/rubricise.py)"
+
+
+def test_section_numbers_follow_the_seed(built_book: BookBuild) -> None:
+    """The built pages carry the seed's numbers, e.g. 3.3.1 for Estimating CUDA Performance."""
+    expect = {
+        "book/solution-design/requirements": "1.1", "book/solution-design/when-to-use-ml": "1.4",
+        "book/machine-learning/unsupervised": "2.2", "book/deep-learning/neural-networks": "3.1",
+        "book/deep-learning/cuda": "3.2.1", "book/deep-learning/neuron": "3.2.3",
+        "book/deep-learning/cuda-performance": "3.3.1", "book/deep-learning/tco": "3.3.4",
+        "book/deployment/lifecycle": "4.1", "book/deployment/drift": "4.5",
+    }
+    index = (built_book.html / "book/intro.html").read_text()
+    for page, number in expect.items():
+        html = (built_book.html / f"{page}.html").read_text()
+        title = re.search(r"<h1>(.*?)<", html, re.S).group(1).strip()
+        assert re.search(rf"{re.escape(number)}\.?\s*(</span>)?\s*{re.escape(title)}", index) or \
+            re.search(rf"{re.escape(number)}\.?\s+{re.escape(title)}", html), (page, number, title)
+
+
 def test_no_tasklist_syntax_in_pages() -> None:
     """`- [ ]` crashes myst-nb's reader on notebook pages (see CONTRIBUTING.md)."""
     for md in Path(ROOT, "book").rglob("*.md"):
