@@ -35,6 +35,7 @@ __version__ = "0.1.0"
 # Submodules and functions loaded on first use, so `import mltk` stays fast.
 _SUBMODULES = {"drift", "widgets", "memory", "inference", "fairness", "datasets", "learning",
                "nn", "measure", "measurements", "planning", "validation", "cli", "calibration", "hardware",
+               "decision", "business_value", "evaluation", "retraining",
                "assumptions"}
 _LAZY = {
     "training_memory_bytes": "memory",
