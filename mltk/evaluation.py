@@ -254,7 +254,8 @@ def bootstrap_interval(
     Raises
     ------
     InputError
-        If the arrays are empty or differ in length, or a setting is out of range.
+        If the arrays are empty or differ in length, a setting is out of range, or the
+        metric is not finite on the full set or on a resample.
 
     Examples
     --------
@@ -293,6 +294,10 @@ def bootstrap_interval(
         draws = rng.integers(0, n, size=(n_resamples, n))
     values = np.array([float(metric(t[rows], p[rows])) for rows in draws])
     point = float(metric(t, p))
+    if not (np.isfinite(point) and np.all(np.isfinite(values))):
+        raise InputError("metric", getattr(metric, "__name__", metric),
+                         "a metric defined on every resample (for a classification metric, "
+                         "pass stratified=True so that every resample holds every class)")
     alpha = (1.0 - level) / 2.0
     low, high = np.quantile(values, [alpha, 1.0 - alpha])
     return Range(min(float(low), point), point, max(float(high), point))
@@ -358,7 +363,9 @@ def _ari_codes(a: NDArray[np.intp], b: NDArray[np.intp]) -> float:
 
 def _nearest(X: NDArray[np.float64], centres: NDArray[np.float64]) -> tuple[IndexArray,
                                                                             NDArray[np.float64]]:
-    d2 = ((X[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+    # |x - c|^2 = |x|^2 - 2 x.c + |c|^2, without an (n, k, d) intermediate
+    d2 = (X ** 2).sum(axis=1)[:, None] - 2.0 * X @ centres.T + (centres ** 2).sum(axis=1)[None, :]
+    np.maximum(d2, 0.0, out=d2)
     labels = d2.argmin(axis=1)
     return labels, d2[np.arange(X.shape[0]), labels]
 

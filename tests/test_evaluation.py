@@ -256,3 +256,15 @@ def test_stability_rejects_bad_input(kwargs, param) -> None:
     args = {"X": np.arange(12.0).reshape(6, 2), "k": 2} | kwargs
     with pytest.raises(ValueError, match=rf"^{param}="):
         clustering_stability(args.pop("X"), args.pop("k"), **args)
+
+
+def test_bootstrap_rejects_a_metric_undefined_on_resamples() -> None:
+    t = np.array([0] * 19 + [1])
+
+    def share_of_positives_flagged(tt: np.ndarray, pp: np.ndarray) -> float:
+        return float(np.mean(pp[tt == 1])) if (tt == 1).any() else float("nan")
+
+    with pytest.raises(ValueError, match=r"^metric=.*stratified=True"):
+        bootstrap_interval(share_of_positives_flagged, t, np.ones(20))
+    r = bootstrap_interval(share_of_positives_flagged, t, np.ones(20), stratified=True)
+    assert tuple(r) == (1.0, 1.0, 1.0)
