@@ -95,8 +95,10 @@ def serve() -> None:
 
 
 def lab() -> None:
+    """JupyterLab with chapters opening as notebooks (jupytext, see .jupyter/labconfig)."""
     setup()
-    _run(BIN / "jupyter", "lab", "book/intro.md")
+    env = dict(os.environ, JUPYTER_CONFIG_PATH=str(ROOT / ".jupyter"))
+    _run(BIN / "jupyter", "lab", "book/intro.md", env=env)
 
 
 def main(argv: list[str]) -> None:

@@ -15,6 +15,8 @@ True
 
 from __future__ import annotations
 
+import base64
+import html
 import io
 import math
 from collections.abc import Callable
@@ -108,7 +110,10 @@ class _Calculator:
         self.error: str = ""
         self.results = w.HTML(value="")
         self.status = w.HTML(value="")
-        self.image = w.Image(format="png", layout=w.Layout(max_width="34em"))
+        # The plot is an <img> in an HTML widget so it carries alt text on the static site
+        # (ipywidgets.Image has no alt attribute).
+        self.image = w.HTML(value="", layout=w.Layout(max_width="34em"))
+        self.image_png = b""
         self._fig = None
         self._build()
         controls = [f.box for f in self.fields.values()] + [
@@ -210,7 +215,14 @@ class _Calculator:
         draw(self._fig.add_subplot(), result, values, choices)
         buf = io.BytesIO()
         self._fig.savefig(buf, format="png")
-        self.image.value = buf.getvalue()
+        self.image_png = buf.getvalue()
+        alt = html.escape(self._alt(result, values, choices), quote=True)
+        data = base64.b64encode(self.image_png).decode("ascii")
+        self.image.value = f'<img alt="{alt}" src="data:image/png;base64,{data}" style="max-width:100%">'
+
+    def _alt(self, result: Any, values: dict[str, float], choices: dict[str, str]) -> str:
+        """Text alternative of the plot; calculators with plots override it."""
+        return f"Plot of the {self.title.lower()} result."
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
@@ -266,6 +278,10 @@ class PeakCalculator(_Calculator):
             ("catalog / formula", f"{result['catalog'] / result['formula']:.2f}×"),
         ])
 
+    def _alt(self, result: Any, values: dict[str, float], choices: dict[str, str]) -> str:
+        return (f"Bar chart on a log scale of the dense peak of {choices['accelerator']} at each "
+                f"precision, with a dotted line at R = 2NC = {format_si(result['formula'], 'FLOP/s')}.")
+
     def _draw(self, ax: Any, result: Any, values: dict[str, float], choices: dict[str, str]) -> None:
         acc = accelerator(choices["accelerator"])
         ps = acc.precisions
@@ -297,6 +313,10 @@ class ComputeCalculator(_Calculator):
     def _render(self, result: float, values: dict[str, float], choices: dict[str, str]) -> str:
         return _table([("training compute C", format_si(result, "FLOP")),
                        ("in scientific notation", f"{result:.3e} FLOP")])
+
+    def _alt(self, result: float, values: dict[str, float], choices: dict[str, str]) -> str:
+        return (f"Line chart of training compute rising linearly with epochs; the current input "
+                f"({values['epochs']:g} epochs) is marked at {format_si(result, 'FLOP')}.")
 
     def _draw(self, ax: Any, result: float, values: dict[str, float], choices: dict[str, str]) -> None:
         epochs = np.linspace(max(values["epochs"] / 4, 1e-3), values["epochs"] * 2, 50)
@@ -333,6 +353,9 @@ class TimeCalculator(_Calculator):
                        ("device-hours", _range_text(result * (values["devices"] / 3600),
                                                     format_si, unit="h"))])
 
+    def _alt(self, result: Range, values: dict[str, float], choices: dict[str, str]) -> str:
+        return _time_alt(choices["accelerator"], values["devices"], result)
+
     def _draw(self, ax: Any, result: Range, values: dict[str, float], choices: dict[str, str]) -> None:
         n0 = values["devices"]
         n = np.unique(np.geomspace(max(1, n0 / 16), n0 * 16, 40))
@@ -340,6 +363,12 @@ class TimeCalculator(_Calculator):
         days = [training_time(values["flops"], peak, n, u) / SECONDS_PER_DAY
                 for u in (values["u_high"], values["u_mid"], values["u_low"])]
         _shaded(ax, n, days, n0, result.mid / SECONDS_PER_DAY)
+
+
+def _time_alt(device: str, devices: float, seconds: Range) -> str:
+    return (f"Log-log chart of training days against the number of {device} devices, falling "
+            f"with a shaded utilization band; {devices:g} devices are marked at "
+            f"{format_duration(seconds.mid)}.")
 
 
 def _shaded(ax: Any, x: Any, ys: list[Any], x0: float, y0: float) -> None:
@@ -385,6 +414,11 @@ class TCOCalculator(_Calculator):
             ("break-even busy fraction", f"{be_u:.0%}" if be_u <= 1 else "never (rent is cheaper)"),
             ("break-even time", f"{be_y:.1f} years" if math.isfinite(be_y) else "never"),
         ])
+
+    def _alt(self, result: Any, values: dict[str, float], choices: dict[str, str]) -> str:
+        return ("Line chart of the cost of owning (nearly flat) and renting (rising) against the "
+                f"busy fraction; owning {format_money(result.own_usd)} against renting "
+                f"{format_money(result.rent_usd)} at the current input.")
 
     def _draw(self, ax: Any, result: Any, values: dict[str, float], choices: dict[str, str]) -> None:
         busy = np.linspace(0.05, 1.0, 40)
@@ -446,6 +480,9 @@ class ProjectEstimator(_Calculator):
         if est.cost_usd is not None:
             rows.append(("compute cost", _range_text(est.cost_usd, format_money, currency=cur)))
         return _table(rows) + "".join(f"<div style='opacity:.75'>{n}</div>" for n in est.notes)
+
+    def _alt(self, est: Any, values: dict[str, float], choices: dict[str, str]) -> str:
+        return _time_alt(choices["accelerator"], values["devices"], est.seconds)
 
     def _draw(self, ax: Any, est: Any, values: dict[str, float], choices: dict[str, str]) -> None:
         n0 = values["devices"]

@@ -23,7 +23,8 @@ def test_peak_calculator_matches_mltk() -> None:
     c.set(cores="6912", clock_ghz="1.41", accelerator="A100-80GB", precision="bf16")
     assert c.result["formula"] == mltk.peak_flops(6912, 1.41e9)
     assert c.result["catalog"] == mltk.accelerator("A100-80GB").peak_flops("bf16")
-    assert c.image.value[:4] == b"\x89PNG"
+    assert c.image_png[:4] == b"\x89PNG"
+    assert '<img alt="Bar chart' in c.image.value and "base64," in c.image.value
 
 
 def test_compute_calculator_matches_mltk() -> None:
