@@ -209,13 +209,10 @@ class _Calculator:
 
         if self._fig is None:
             self._fig = Figure(figsize=self.plot_size, dpi=72)
-            # A fixed layout: constrained layout would double the redraw time.
-            self._fig.subplots_adjust(left=0.17, bottom=0.2, right=0.97, top=0.9)
-            self._ax = self._fig.add_subplot()
-        ax = self._ax
-        ax.clear()
-        ax.set_xscale("linear")
-        ax.set_yscale("linear")
+        self._fig.clear()
+        # A fixed layout: constrained layout would double the redraw time.
+        self._fig.subplots_adjust(left=0.17, bottom=0.2, right=0.97, top=0.9)
+        ax = self._fig.add_subplot()
         draw(ax, result, values, choices)
         _cheap_ticks(ax)
         buf = io.BytesIO()
