@@ -35,7 +35,7 @@ __all__ = [
     "BYTES_PER_ELEMENT", "OPTIMIZERS", "TRAINING_PRECISIONS", "DEFAULT_HEADROOM", "DeviceFit",
     "bytes_per_element", "training_bytes_per_param", "training_memory_bytes",
     "activation_memory_bytes", "kv_cache_bytes", "inference_memory_bytes", "devices_needed",
-    "accelerators_that_fit", "max_batch_size",
+    "accelerators_that_fit", "max_batch_size", "usable_memory_bytes",
 ]
 
 #: Bytes to store one number at each precision (int4/fp4 pack two numbers per byte).
@@ -349,6 +349,21 @@ def inference_memory_bytes(params: ArrayLike, precision: str = "bf16",
     p = v.positive("params", params)
     kv = v.non_negative("kv_cache_bytes", kv_cache_bytes)
     return v.scalar_or_array(p * bytes_per_element(precision) + kv)
+
+
+def usable_memory_bytes(accelerator: str | Accelerator, headroom: ArrayLike = DEFAULT_HEADROOM,
+                        devices: ArrayLike = 1):
+    """Memory a workload may plan to use on ``devices`` devices: memory × headroom × devices.
+
+    Examples
+    --------
+    >>> usable_memory_bytes("A100-80GB") / 1e9
+    72.0
+    """
+    acc = _lookup(accelerator)
+    u = v.fraction("headroom", headroom)
+    n = v.at_least_one("devices", devices)
+    return v.scalar_or_array(_usable_bytes(acc, 1.0) * u * n)
 
 
 def _usable_bytes(acc: Accelerator, headroom: float) -> float:

@@ -274,3 +274,14 @@ def test_max_batch_size() -> None:
         max_batch_size(14e9, 0, "H100-SXM")
     with pytest.raises(InputError):
         max_batch_size(14e9, kv, "H100-SXM", headroom=0)
+
+
+def test_usable_memory_bytes() -> None:
+    from mltk.memory import DEFAULT_HEADROOM, usable_memory_bytes
+
+    acc = mltk.accelerator("H100-SXM")
+    assert usable_memory_bytes(acc, devices=8) == pytest.approx(8 * acc.memory_bytes * DEFAULT_HEADROOM)
+    with pytest.raises(ValueError, match="headroom"):
+        usable_memory_bytes("H100-SXM", headroom=1.5)
+    with pytest.raises(ValueError, match="devices"):
+        usable_memory_bytes("H100-SXM", devices=0)
