@@ -47,14 +47,14 @@ from .assumptions import DEFAULT_ASSUMPTIONS_PATH, ENV_VAR, Assumptions, load_as
 from .errors import AssumptionsError, InputError, MltkError, UnknownAcceleratorError
 from .hardware import PRECISIONS, Accelerator, accelerator, accelerators, peak_flops
 from .ranges import Range
-from .units import format_duration, format_range, format_si
+from .units import SECONDS_PER_DAY, SECONDS_PER_HOUR, format_duration, format_range, format_si
 
 __all__ = ["main", "build_parser"]
 
 PROG = "mltk"
 _SI = {"k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18, "Z": 1e21}
-_TIME = {"s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0, "w": 7 * 86400.0,
-         "y": 365.25 * 86400.0}
+_TIME = {"s": 1.0, "min": 60.0, "h": SECONDS_PER_HOUR, "d": SECONDS_PER_DAY,
+         "w": 7 * SECONDS_PER_DAY, "y": 365.25 * SECONDS_PER_DAY}
 
 
 # --------------------------------------------------------------------------- errors

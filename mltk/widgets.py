@@ -34,7 +34,7 @@ from .hardware import PRECISIONS, accelerator, accelerators, peak_flops
 from .ranges import Range
 from .tco import tco
 from .timing import training_time
-from .units import SECONDS_PER_DAY, format_duration, format_money, format_si
+from .units import SECONDS_PER_DAY, SECONDS_PER_HOUR, format_duration, format_money, format_si
 
 __all__ = ["PeakCalculator", "ComputeCalculator", "TimeCalculator", "TCOCalculator",
            "ProjectEstimator", "parse_number"]
@@ -366,7 +366,7 @@ class TimeCalculator(_Calculator):
 
     def _render(self, result: Range, values: dict[str, float], choices: dict[str, str]) -> str:
         return _table([("wall-clock time", _range_text(result, format_duration)),
-                       ("device-hours", _range_text(result * (values["devices"] / 3600),
+                       ("device-hours", _range_text(result * (values["devices"] / SECONDS_PER_HOUR),
                                                     format_si, unit="h"))])
 
     def _alt(self, result: Range, values: dict[str, float], choices: dict[str, str]) -> str:
