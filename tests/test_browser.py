@@ -197,7 +197,34 @@ def _wait_for_math_and_widgets(page) -> None:
     page.wait_for_load_state("networkidle")
 
 
-def visit(context, server: str, rel: str, external: list[str]) -> tuple[PageReport, object]:
+REFRESH = re.compile(r"""<meta\s+http-equiv=["']?refresh["']?\s+content=["'][^"']*url=([^"']+)["']""",
+                     re.IGNORECASE)
+
+
+def redirect_target(html_file: Path) -> str | None:
+    """The URL a meta-refresh stub (the site's root ``index.html``) sends the reader to."""
+    match = REFRESH.search(html_file.read_text(encoding="utf-8", errors="replace"))
+    return match.group(1).strip() if match else None
+
+
+def _settle(page, attempts: int = 3) -> None:
+    """Wait for math and widgets; if a late navigation replaces the document, start again.
+
+    A navigation while ``page.evaluate`` runs destroys its execution context. That is a
+    property of timing, not of the site, so the wait is repeated on the new document.
+    """
+    for attempt in range(attempts):
+        try:
+            _wait_for_math_and_widgets(page)
+            return
+        except Exception as exc:  # playwright.Error, imported lazily
+            if "Execution context was destroyed" not in str(exc) or attempt == attempts - 1:
+                raise
+            page.wait_for_load_state("load")
+
+
+def visit(context, server: str, rel: str, external: list[str],
+          site: Path | None = None) -> tuple[PageReport, object]:
     report = PageReport(rel)
     page = context.new_page()
     page.on("console", lambda m: report.console_errors.append(f"{m.text} @ {m.location}")
@@ -209,11 +236,13 @@ def visit(context, server: str, rel: str, external: list[str]) -> tuple[PageRepo
             if r.status >= 400 else None)
     before = len(external)
     url = urljoin(server, rel)
-    page.goto(url, wait_until="load")
-    if page.locator('meta[http-equiv="Refresh" i]').count():  # the root redirect page
-        target = page.get_attribute('meta[http-equiv="Refresh" i]', "content").split("url=")[-1]
-        page.wait_for_url(urljoin(url, target.strip()), wait_until="load")
-    _wait_for_math_and_widgets(page)
+    target = redirect_target(site / rel) if site is not None else None
+    if target:  # the root redirect stub: follow it to the page it names, then inspect that
+        page.goto(url, wait_until="commit")
+        page.wait_for_url(urljoin(url, target), wait_until="load")
+    else:
+        page.goto(url, wait_until="load")
+    _settle(page)
     facts = page.evaluate(JS_FACTS, [CONTROLS])
     report.final_url = page.url
     report.title = facts["title"].strip()
@@ -243,7 +272,7 @@ def reports(browser, server: str, site: Path) -> dict[str, PageReport]:
     widget_shot = False
     try:
         for rel in site_pages(site):
-            report, page = visit(context, server, rel, external)
+            report, page = visit(context, server, rel, external, site)
             out[rel] = report
             if rel == "index.html":
                 page.screenshot(path=SCREENSHOTS / "index.png", full_page=True)
@@ -271,6 +300,7 @@ def _problems(reports: dict[str, PageReport], attr: str) -> dict[str, list]:
 def test_every_page_was_visited(reports: dict[str, PageReport], site: Path) -> None:
     assert len(reports) == len(site_pages(site)) > 20
     assert "book/intro.html" in reports and P40_PAGE in reports
+    assert reports["index.html"].final_url.endswith("/book/intro.html"), "root redirect"
 
 
 def test_no_request_leaves_the_machine(reports: dict[str, PageReport]) -> None:
