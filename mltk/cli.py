@@ -47,7 +47,14 @@ from .assumptions import DEFAULT_ASSUMPTIONS_PATH, ENV_VAR, Assumptions, load_as
 from .errors import AssumptionsError, InputError, MltkError, UnknownAcceleratorError
 from .hardware import PRECISIONS, Accelerator, accelerator, accelerators, peak_flops
 from .ranges import Range
-from .units import SECONDS_PER_DAY, SECONDS_PER_HOUR, format_duration, format_range, format_si
+from .units import (
+    JOULES_PER_KWH,
+    SECONDS_PER_DAY,
+    SECONDS_PER_HOUR,
+    format_duration,
+    format_range,
+    format_si,
+)
 
 __all__ = ["main", "build_parser"]
 
@@ -367,7 +374,7 @@ def _cmd_estimate(args: argparse.Namespace, asm: Assumptions, out: TextIO) -> in
         data = est.as_dict()
         data["inputs"] = {"params": args.params, "dataset_size": args.dataset_size,
                           "epochs": args.epochs}
-        data["energy_j"] = None if est.energy_kwh is None else est.energy_kwh * 3.6e6
+        data["energy_j"] = None if est.energy_kwh is None else est.energy_kwh * JOULES_PER_KWH
         data["assumptions"] = asm.path
         _emit_json(data, out)
         return 0

@@ -7,11 +7,12 @@ import math
 from .ranges import Range
 
 __all__ = ["format_si", "format_duration", "format_money", "format_range", "SECONDS_PER_HOUR",
-           "SECONDS_PER_DAY", "HOURS_PER_YEAR"]
+           "SECONDS_PER_DAY", "HOURS_PER_YEAR", "JOULES_PER_KWH"]
 
 SECONDS_PER_HOUR = 3600.0
 SECONDS_PER_DAY = 86400.0
 HOURS_PER_YEAR = 8760.0
+JOULES_PER_KWH = 3.6e6
 
 _PREFIXES = [(1e24, "Y"), (1e21, "Z"), (1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "G"),
              (1e6, "M"), (1e3, "k"), (1.0, ""), (1e-3, "m"), (1e-6, "µ")]
@@ -61,7 +62,8 @@ def format_duration(seconds: float, digits: int = 3) -> str:
     '3 years'
     """
     s = float(seconds)
-    for scale, name in ((365.25 * 86400, "years"), (86400, "days"), (3600, "h"), (60, "min")):
+    for scale, name in ((365.25 * SECONDS_PER_DAY, "years"), (SECONDS_PER_DAY, "days"),
+                        (SECONDS_PER_HOUR, "h"), (60, "min")):
         if s >= scale:
             return f"{_sig(s / scale, digits)} {name}"
     return f"{_sig(s, digits)} s"
