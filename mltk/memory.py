@@ -361,15 +361,11 @@ def usable_memory_bytes(accelerator: str | Accelerator, headroom: ArrayLike = DE
     72.0
     """
     acc = _lookup(accelerator)
-    u = v.fraction("headroom", headroom)
-    n = v.at_least_one("devices", devices)
-    return v.scalar_or_array(_usable_bytes(acc, 1.0) * u * n)
-
-
-def _usable_bytes(acc: Accelerator, headroom: float) -> float:
     if acc.memory_bytes is None:
         raise InputError("accelerator", acc.name, "a catalog device with a published memory size")
-    return acc.memory_bytes * headroom
+    u = v.fraction("headroom", headroom)
+    n = v.at_least_one("devices", devices)
+    return v.scalar_or_array(acc.memory_bytes * u * n)
 
 
 def devices_needed(required_bytes: ArrayLike, accelerator: str | Accelerator,
@@ -406,8 +402,7 @@ def devices_needed(required_bytes: ArrayLike, accelerator: str | Accelerator,
     [1, 2, 16]
     """
     need = v.positive("required_bytes", required_bytes)
-    u = v.fraction("headroom", headroom)
-    usable = _usable_bytes(_lookup(accelerator), 1.0) * u
+    usable = usable_memory_bytes(accelerator, headroom)
     n = np.ceil(need / usable - 1e-12).astype(int)
     return int(n) if n.ndim == 0 else n
 
@@ -449,9 +444,7 @@ def max_batch_size(weights_bytes: ArrayLike, kv_cache_bytes_per_sequence: ArrayL
     """
     w = v.positive("weights_bytes", weights_bytes)
     kv = v.positive("kv_cache_bytes_per_sequence", kv_cache_bytes_per_sequence)
-    n = v.at_least_one("devices", devices)
-    u = v.fraction("headroom", headroom)
-    free = _usable_bytes(_lookup(accelerator), 1.0) * u * n - w
+    free = usable_memory_bytes(accelerator, headroom, devices) - w
     out = np.floor(np.maximum(free, 0.0) / kv + 1e-12).astype(int)
     return int(out) if out.ndim == 0 else out
 
@@ -505,7 +498,7 @@ def accelerators_that_fit(required_bytes: float, headroom: float = DEFAULT_HEADR
     for acc in accelerators():
         if acc.memory_bytes is None:
             continue
-        usable = acc.memory_bytes * u
+        usable = usable_memory_bytes(acc, u)
         n = math.ceil(need / usable - 1e-12)
         if max_devices is None or n <= max_devices:
             out.append(DeviceFit(acc, n, usable))
