@@ -34,7 +34,7 @@ from typing import Any
 
 from ._data import DATA_DIR
 from .errors import AssumptionsError
-from .ranges import Range
+from .ranges import Range, to_plain
 from .units import format_money
 
 __all__ = ["Assumptions", "load_assumptions", "assumptions", "DEFAULT_ASSUMPTIONS_PATH", "ENV_VAR"]
@@ -86,13 +86,7 @@ class Assumptions:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data (for JSON): ranges as ``{"low","mid","high"}``."""
-        def plain(x: Any) -> Any:
-            if isinstance(x, Range):
-                return x.as_dict()
-            if isinstance(x, dict):
-                return {k: plain(v) for k, v in x.items()}
-            return x
-        return {f.name: plain(getattr(self, f.name)) for f in fields(self)}
+        return {f.name: to_plain(getattr(self, f.name)) for f in fields(self)}
 
 
 # key -> (kind, constraint)

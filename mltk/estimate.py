@@ -13,7 +13,7 @@ from .calibration import default_utilization
 from .compute import training_flops
 from .hardware import Accelerator
 from .hardware import accelerator as _lookup
-from .ranges import Range
+from .ranges import Range, to_plain
 from .timing import training_time
 from .units import SECONDS_PER_HOUR, format_duration, format_money, format_range, format_si
 
@@ -41,16 +41,14 @@ class TrainingEstimate:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data (for JSON): scalars and ``{"low","mid","high"}`` mappings."""
-        def r(x: Range | None) -> Any:
-            return None if x is None else x.as_dict()
         return {
             "accelerator": self.accelerator.name, "devices": Range.point(self.devices).as_dict()["mid"],
             "precision": self.precision, "flops": Range.point(self.flops).as_dict()["mid"],
             "peak_flops_per_device": self.peak_flops_per_device,
-            "utilization": r(self.utilization), "seconds": r(self.seconds),
-            "device_hours": r(self.device_hours), "energy_kwh": r(self.energy_kwh),
-            "energy_cost_usd": r(self.energy_cost_usd),
-            "price_usd_per_hour": r(self.price_usd_per_hour), "cost_usd": r(self.cost_usd),
+            "utilization": to_plain(self.utilization), "seconds": to_plain(self.seconds),
+            "device_hours": to_plain(self.device_hours), "energy_kwh": to_plain(self.energy_kwh),
+            "energy_cost_usd": to_plain(self.energy_cost_usd),
+            "price_usd_per_hour": to_plain(self.price_usd_per_hour), "cost_usd": to_plain(self.cost_usd),
             "currency": self.currency, "notes": list(self.notes),
         }
 

@@ -23,7 +23,7 @@ from .errors import InputError
 from .hardware import Accelerator
 from .hardware import accelerator as _lookup
 from .memory import bytes_per_element
-from .ranges import Range
+from .ranges import Range, to_plain
 from .units import SECONDS_PER_HOUR
 
 __all__ = ["arithmetic_intensity", "ridge_point", "roofline_flops", "critical_batch_size",
@@ -123,10 +123,7 @@ class DecodeEstimate:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data (Python floats where scalar)."""
-        def f(x: Any) -> Any:
-            a = np.asarray(x)
-            return a.item() if a.ndim == 0 else a.tolist()
-        return {k: f(getattr(self, k)) for k in self.__dataclass_fields__}
+        return {k: to_plain(getattr(self, k)) for k in self.__dataclass_fields__}
 
 
 def decode_estimate(params: ArrayLike, accelerator: str | Accelerator | None = None, *,

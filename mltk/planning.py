@@ -23,7 +23,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -37,7 +37,7 @@ from .errors import InputError
 from .estimate import device_hour_price
 from .hardware import Accelerator
 from .hardware import accelerator as _lookup
-from .ranges import Range
+from .ranges import Range, to_plain
 from .timing import training_time
 from .units import SECONDS_PER_HOUR
 
@@ -96,26 +96,8 @@ class ComputeBudget:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data (for JSON): SI numbers and ``{"low","mid","high"}`` mappings."""
-        def r(x: Range | None) -> Any:
-            return None if x is None else x.as_dict()
-
-        def s(x: Any) -> Any:
-            if x is None:
-                return None
-            a = np.asarray(x)
-            return a.item() if a.ndim == 0 else a.tolist()
-        return {
-            "accelerator": self.accelerator.name, "precision": self.precision,
-            "peak_flops_per_device": self.peak_flops_per_device,
-            "utilization": r(self.utilization), "devices": s(self.devices),
-            "price_usd_per_hour": r(self.price_usd_per_hour), "budget_usd": s(self.budget_usd),
-            "deadline_s": s(self.deadline_s), "flops": r(self.flops), "binding": s(self.binding),
-            "device_hours": r(self.device_hours), "seconds": r(self.seconds),
-            "cost_usd": r(self.cost_usd), "devices_needed": r(self.devices_needed),
-            "flops_by_budget": r(self.flops_by_budget),
-            "flops_by_deadline": r(self.flops_by_deadline),
-            "currency": self.currency, "notes": list(self.notes),
-        }
+        plain = {f.name: to_plain(getattr(self, f.name)) for f in fields(self)}
+        return plain | {"accelerator": self.accelerator.name, "notes": list(self.notes)}
 
 
 @dataclass(frozen=True)
@@ -129,13 +111,7 @@ class ComputeOptimalSplit:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data (for JSON); ranges as ``{"low","mid","high"}``."""
-        def p(x: Any) -> Any:
-            if isinstance(x, Range):
-                return x.as_dict()
-            a = np.asarray(x)
-            return a.item() if a.ndim == 0 else a.tolist()
-        return {"flops": p(self.flops), "params": p(self.params), "tokens": p(self.tokens),
-                "tokens_per_param": self.tokens_per_param}
+        return {f.name: to_plain(getattr(self, f.name)) for f in fields(self)}
 
 
 def _range_arg(name: str, value: Any, check) -> Range:

@@ -10,7 +10,7 @@ import numpy as np
 
 from .errors import InputError
 
-__all__ = ["Range"]
+__all__ = ["Range", "to_plain"]
 
 
 @dataclass(frozen=True)
@@ -95,3 +95,26 @@ class Range:
             a = np.asarray(v)
             return float(a) if a.ndim == 0 else a.tolist()
         return {"low": f(self.low), "mid": f(self.mid), "high": f(self.high)}
+
+
+def to_plain(x: Any) -> Any:
+    """``x`` as plain data for JSON: ranges as ``{"low","mid","high"}``, arrays as lists.
+
+    NumPy scalars become Python numbers, dicts are converted value by value, and
+    anything else (None, str, Python numbers) is returned unchanged. Every result type's
+    ``as_dict`` uses it, so a field converts the same way wherever it appears.
+
+    Examples
+    --------
+    >>> to_plain({"u": Range(0.2, 0.4, 0.5), "n": np.int64(8), "x": np.array([1.0, 2.0])})
+    {'u': {'low': 0.2, 'mid': 0.4, 'high': 0.5}, 'n': 8, 'x': [1.0, 2.0]}
+    >>> to_plain(None) is None
+    True
+    """
+    if isinstance(x, Range):
+        return x.as_dict()
+    if isinstance(x, dict):
+        return {k: to_plain(v) for k, v in x.items()}
+    if isinstance(x, np.ndarray | np.generic):
+        return x.item() if np.ndim(x) == 0 else x.tolist()
+    return x
