@@ -15,7 +15,7 @@ from numpy.typing import ArrayLike, NDArray
 from . import _validate as v
 from .errors import InputError
 
-__all__ = ["classifier_value", "decision_threshold"]
+__all__ = ["classifier_value", "decision_threshold", "flagged_share"]
 
 
 def _unit_interval(name: str, value: ArrayLike, open_ends: bool = False) -> NDArray[np.float64]:
@@ -90,6 +90,37 @@ def classifier_value(true_positive_rate: ArrayLike, false_positive_rate: ArrayLi
     n = v.non_negative("decisions", decisions)
     ev = n * (p * (tpr * vtp + (1 - tpr) * vfn) + (1 - p) * (fpr * vfp + (1 - fpr) * vtn))
     return v.scalar_or_array(ev)
+
+
+def flagged_share(true_positive_rate: ArrayLike, false_positive_rate: ArrayLike,
+                  prevalence: ArrayLike) -> Any:
+    """Fraction of all cases a binary classifier flags: ``p * TPR + (1 - p) * FPR``.
+
+    This is the workload an operating point creates (claims to review, alerts to
+    triage), the quantity a team compares when it asks whether a model does better
+    than a rule "for the same effort".
+
+    Parameters
+    ----------
+    true_positive_rate, false_positive_rate : array_like
+        Fractions of actual positives and of actual negatives flagged, in [0, 1].
+    prevalence : array_like
+        Fraction of cases that are actually positive, in (0, 1).
+
+    Returns
+    -------
+    float or ndarray
+        Share of cases flagged, in [0, 1].
+
+    Examples
+    --------
+    >>> round(flagged_share(0.7, 0.05, 0.02), 4)   # 0.02 * 0.7 + 0.98 * 0.05
+    0.063
+    """
+    tpr = _unit_interval("true_positive_rate", true_positive_rate)
+    fpr = _unit_interval("false_positive_rate", false_positive_rate)
+    p = _unit_interval("prevalence", prevalence, open_ends=True)
+    return v.scalar_or_array(p * tpr + (1 - p) * fpr)
 
 
 def decision_threshold(value_tp_usd: ArrayLike, value_fp_usd: ArrayLike,

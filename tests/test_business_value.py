@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mltk.business_value import classifier_value, decision_threshold
+from mltk.business_value import classifier_value, decision_threshold, flagged_share
 
 
 def test_hand_computed_expected_value() -> None:
@@ -61,3 +61,23 @@ def test_threshold_is_the_break_even_point() -> None:
 def test_bad_input_names_the_parameter(call, name) -> None:
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def test_flagged_share_is_the_flag_rate_of_the_confusion_matrix() -> None:
+    # 1,000 cases, 20 positives: TPR 0.7 flags 14 of them, FPR 0.05 flags 49 of 980.
+    assert flagged_share(0.7, 0.05, 0.02) == pytest.approx((14 + 49) / 1000)
+    assert flagged_share(1.0, 1.0, 0.3) == pytest.approx(1.0)
+    assert flagged_share(0.0, 0.0, 0.3) == 0.0
+    np.testing.assert_allclose(flagged_share(np.array([0.5, 1.0]), np.array([0.1, 0.2]), 0.5),
+                               [0.3, 0.6])
+
+
+@pytest.mark.parametrize("kw, name", [
+    ({"true_positive_rate": 1.5}, "true_positive_rate"),
+    ({"false_positive_rate": -0.1}, "false_positive_rate"),
+    ({"prevalence": 0.0}, "prevalence"),
+])
+def test_flagged_share_rejects_rates_outside_unit_interval(kw: dict, name: str) -> None:
+    args = {"true_positive_rate": 0.5, "false_positive_rate": 0.1, "prevalence": 0.2} | kw
+    with pytest.raises(ValueError, match=name):
+        flagged_share(**args)
