@@ -13,51 +13,123 @@ Examples
 
 from __future__ import annotations
 
-from .assumptions import assumptions, load_assumptions
-from .calibration import default_utilization, training_runs
-from .compute import training_flops, transformer_training_flops
-from .errors import (
+from .evidence.calibration import default_utilization, training_runs
+from .foundation.assumptions import assumptions, load_assumptions
+from .foundation.errors import (
     AssumptionsError,
     InputError,
     MltkError,
     UnknownAcceleratorError,
     UnsupportedPrecisionError,
 )
-from .estimate import TrainingEstimate, device_hour_price, estimate_training
-from .hardware import PRECISIONS, Accelerator, accelerator, accelerators, peak_flops
-from .ranges import Range
-from .tco import TCO, tco
-from .timing import training_time
-from .units import format_duration, format_money, format_range, format_si
+from .foundation.ranges import Range
+from .foundation.units import format_duration, format_money, format_range, format_si
+from .heuristics.compute import training_flops, transformer_training_flops
+from .heuristics.estimate import TrainingEstimate, device_hour_price, estimate_training
+from .heuristics.hardware import PRECISIONS, Accelerator, accelerator, accelerators, peak_flops
+from .heuristics.tco import TCO, tco
+from .heuristics.timing import training_time
 
 __version__ = "0.1.0"
 
-# Submodules and functions loaded on first use, so `import mltk` stays fast.
-_SUBMODULES = {"drift", "widgets", "memory", "inference", "fairness", "datasets", "learning",
-               "nn", "measure", "measurements", "planning", "validation", "cli", "calibration", "hardware",
-               "decision", "business_value", "evaluation", "retraining",
-               "assumptions"}
+# Functions loaded on first use, so `import mltk` stays fast.
 _LAZY = {
-    "training_memory_bytes": "memory",
-    "activation_memory_bytes": "memory",
-    "kv_cache_bytes": "memory",
-    "inference_memory_bytes": "memory",
-    "max_training_flops": "planning",
-    "compute_optimal_split": "planning",
-    "ComputeBudget": "planning",
-    "ComputeOptimalSplit": "planning",
-    "CHINCHILLA_TOKENS_PER_PARAM": "planning",
+    "training_memory_bytes": "heuristics.memory",
+    "activation_memory_bytes": "heuristics.memory",
+    "kv_cache_bytes": "heuristics.memory",
+    "inference_memory_bytes": "heuristics.memory",
+    "max_training_flops": "heuristics.planning",
+    "compute_optimal_split": "heuristics.planning",
+    "ComputeBudget": "heuristics.planning",
+    "ComputeOptimalSplit": "heuristics.planning",
+    "CHINCHILLA_TOKENS_PER_PARAM": "heuristics.planning",
+    "using_assumptions": "foundation.assumptions",
+    "parse_quantity": "foundation.units",
 }
+
+# Subpackages, and the faces that live at the top (loaded on first attribute access).
+_SUBPACKAGES = {"foundation", "heuristics", "evidence", "handbook", "cli", "widgets"}
+
+# Where each module of the flat layout (before 0.2) lives now. ``mltk.drift`` and
+# ``import mltk.drift`` keep working, with a DeprecationWarning naming the new home.
+_MOVED = {
+    "errors": "foundation.errors", "ranges": "foundation.ranges", "units": "foundation.units",
+    "assumptions": "foundation.assumptions", "_validate": "foundation.checks",
+    "_data": "foundation.datafiles",
+    "hardware": "heuristics.hardware", "compute": "heuristics.compute",
+    "timing": "heuristics.timing", "estimate": "heuristics.estimate", "tco": "heuristics.tco",
+    "planning": "heuristics.planning", "memory": "heuristics.memory",
+    "inference": "heuristics.inference",
+    "calibration": "evidence.calibration", "validation": "evidence.out_of_sample",
+    "measurements": "evidence.matmul_measurements",
+    "decision": "handbook.decision", "business_value": "handbook.business_value",
+    "datasets": "handbook.datasets", "fairness": "handbook.fairness",
+    "evaluation": "handbook.model_evaluation", "learning": "handbook.learning",
+    "nn": "handbook.small_network", "measure": "handbook.cpu_benchmark",
+    "drift": "handbook.drift", "retraining": "handbook.retraining",
+}
+
+
+def _moved_module(old: str):
+    import importlib
+    import warnings
+
+    new = f"{__name__}.{_MOVED[old]}"
+    warnings.warn(f"mltk.{old} moved to {new}; import it from there (or use the names "
+                  f"re-exported by mltk)", DeprecationWarning, stacklevel=3)
+    return importlib.import_module(new)
 
 
 def __getattr__(name: str):
     import importlib
 
-    if name in _SUBMODULES:
+    if name in _SUBPACKAGES:
         return importlib.import_module(f".{name}", __name__)
     if name in _LAZY:
         return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    if name in _MOVED:  # the old flat module names (mltk.tco and mltk.assumptions are functions)
+        return _moved_module(name)
     raise AttributeError(f"module 'mltk' has no attribute {name!r}")
+
+
+def _install_moved_finder() -> None:
+    """Let ``import mltk.drift`` (the old flat layout) load the moved module, with a warning.
+
+    A meta-path finder answers only for the old names; the module object is shared with
+    the new name, so state is never duplicated. Importing a moved module never replaces
+    the functions ``mltk.tco`` and ``mltk.assumptions`` that share their old names.
+    """
+    import importlib.abc
+    import importlib.util
+    import sys
+
+    class _Loader(importlib.abc.Loader):
+        # load_module, not create_module/exec_module: the import system then leaves the
+        # moved module's own __name__ and __spec__ alone (it only fills in missing ones).
+        def load_module(self, fullname: str):  # noqa: ANN201
+            module = _moved_module(fullname.rpartition(".")[2])
+            sys.modules[fullname] = module
+            return module
+
+    class _Finder(importlib.abc.MetaPathFinder):
+        def find_spec(self, fullname, path=None, target=None):  # noqa: ANN001, ANN202
+            parent, _, leaf = fullname.rpartition(".")
+            if parent != __name__ or leaf not in _MOVED:
+                return None
+            return importlib.util.spec_from_loader(fullname, _Loader())
+
+    class _Package(type(sys.modules[__name__])):
+        def __setattr__(self, key: str, value: object) -> None:
+            # the import system binds a loaded submodule on its parent: keep our functions
+            if key in ("tco", "assumptions") and not callable(value):
+                return
+            super().__setattr__(key, value)
+
+    sys.meta_path.append(_Finder())
+    sys.modules[__name__].__class__ = _Package
+
+
+_install_moved_finder()
 
 __all__ = [
     "PRECISIONS", "TCO", "Accelerator", "AssumptionsError", "InputError", "MltkError", "Range",

@@ -25,16 +25,23 @@ from typing import Any
 import ipywidgets as w
 import numpy as np
 
-from . import estimate as _estimate
-from .assumptions import assumptions
-from .calibration import default_utilization
-from .compute import training_flops
-from .estimate import device_hour_price, estimate_training
-from .hardware import PRECISIONS, accelerator, accelerators, peak_flops
-from .ranges import Range
-from .tco import tco
-from .timing import training_time
-from .units import SECONDS_PER_DAY, SECONDS_PER_HOUR, format_duration, format_money, format_si
+from .evidence.calibration import default_utilization
+from .foundation.assumptions import assumptions
+from .foundation.ranges import Range
+from .foundation.units import (
+    SECONDS_PER_DAY,
+    SECONDS_PER_HOUR,
+    format_duration,
+    format_money,
+    format_si,
+    parse_quantity,
+)
+from .heuristics import estimate as _estimate
+from .heuristics.compute import training_flops
+from .heuristics.estimate import device_hour_price, estimate_training
+from .heuristics.hardware import PRECISIONS, accelerator, accelerators, peak_flops
+from .heuristics.tco import tco
+from .heuristics.timing import training_time
 
 __all__ = ["PeakCalculator", "ComputeCalculator", "TimeCalculator", "TCOCalculator",
            "ProjectEstimator", "parse_number"]
@@ -56,17 +63,16 @@ def parse_number(text: str, name: str, *, minimum: float = 0.0, inclusive: bool 
     >>> parse_number("abc", "devices")
     Traceback (most recent call last):
     ...
-    ValueError: devices: 'abc' is not a number
+    ValueError: devices: expected a number such as 7e9 or 7G, got 'abc'
+    >>> parse_number("7G", "params")
+    7000000000.0
     """
-    s = str(text).strip().replace(",", "").replace("_", "")
-    if not s:
+    if not str(text).strip():
         raise ValueError(f"{name}: enter a number")
     try:
-        x = float(s)
-    except ValueError:
-        raise ValueError(f"{name}: {text!r} is not a number") from None
-    if not math.isfinite(x):
-        raise ValueError(f"{name}: must be finite")
+        x = parse_quantity(text)
+    except ValueError as e:
+        raise ValueError(f"{name}: {e}") from None
     if x < minimum or (x == minimum and not inclusive):
         raise ValueError(f"{name}: must be {'at least' if inclusive else 'greater than'} {minimum:g}")
     if maximum is not None and x > maximum:

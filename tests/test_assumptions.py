@@ -11,8 +11,8 @@ import pytest
 
 import mltk
 from mltk import Range
-from mltk.assumptions import DEFAULT_ASSUMPTIONS_PATH, ENV_VAR, load_assumptions
-from mltk.errors import AssumptionsError
+from mltk.foundation.assumptions import DEFAULT_ASSUMPTIONS_PATH, ENV_VAR, load_assumptions
+from mltk.foundation.errors import AssumptionsError
 
 KEYS = [
     "currency", "electricity_usd_per_kwh", "pue", "cloud_price_factor",

@@ -1,11 +1,11 @@
-"""mltk.business_value: expected value of a classifier and the break-even threshold."""
+"""mltk.handbook.business_value: expected value of a classifier and the break-even threshold."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from mltk.business_value import classifier_value, decision_threshold, flagged_share
+from mltk.handbook.business_value import classifier_value, decision_threshold, flagged_share
 
 
 def test_hand_computed_expected_value() -> None:

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import mltk
-from mltk import calibration as cal
-from mltk.errors import MltkError
+from mltk.evidence import calibration as cal
+from mltk.foundation.errors import MltkError
 
 RUNS = cal.training_runs()
 

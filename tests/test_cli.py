@@ -14,8 +14,11 @@ import pytest
 
 import mltk
 from mltk import Range
-from mltk.cli import _number, _progress, _seconds, main
-from mltk.planning import compute_optimal_split, max_training_flops
+from mltk.cli import main
+from mltk.cli.args import number as _number
+from mltk.cli.args import seconds as _seconds
+from mltk.cli.output import progress as _progress
+from mltk.heuristics.planning import compute_optimal_split, max_training_flops
 
 ROOT = Path(__file__).resolve().parents[1]
 ESTIMATE = ["estimate", "--params", "7e9", "--dataset-size", "2e12", "--accelerator", "H100-SXM",

@@ -1,12 +1,12 @@
-"""mltk.datasets: labelling cost (closed form, broadcasting, validation)."""
+"""mltk.handbook.datasets: labelling cost (closed form, broadcasting, validation)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from mltk.datasets import LabellingCost, labelling_cost
-from mltk.errors import InputError
+from mltk.foundation.errors import InputError
+from mltk.handbook.datasets import LabellingCost, labelling_cost
 
 
 def test_hand_computed_job() -> None:

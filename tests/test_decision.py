@@ -1,11 +1,11 @@
-"""mltk.decision: the when-to-use-ML questionnaire, its scores, gates and validation."""
+"""mltk.handbook.decision: the when-to-use-ML questionnaire, its scores, gates and validation."""
 
 from __future__ import annotations
 
 import pytest
 
-from mltk.decision import OPTIONS, QUESTIONS, VERDICTS, questions, recommend
-from mltk.errors import InputError
+from mltk.foundation.errors import InputError
+from mltk.handbook.decision import OPTIONS, QUESTIONS, VERDICTS, questions, recommend
 
 KEYS = [q.key for q in QUESTIONS]
 

@@ -1,4 +1,4 @@
-"""mltk.drift: reference values, properties, false-alarm rates and input errors."""
+"""mltk.handbook.drift: reference values, properties, false-alarm rates and input errors."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from hypothesis.extra.numpy import arrays
 from scipy import stats
 
 import mltk
-from mltk import drift
-from mltk.errors import InputError
+from mltk.foundation.errors import InputError
+from mltk.handbook import drift
 
 # --------------------------------------------------------------------------- strategies
 
@@ -23,7 +23,7 @@ bin_counts = st.integers(2, 20)
 
 
 def test_reachable_from_package() -> None:
-    assert mltk.drift.psi is drift.psi
+    assert mltk.handbook.drift.psi is drift.psi
 
 
 # --------------------------------------------------------------------------- PSI

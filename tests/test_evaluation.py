@@ -1,12 +1,12 @@
-"""mltk.evaluation: splits, skill scores, bootstrap intervals, ARI and clustering stability."""
+"""mltk.handbook.model_evaluation: splits, skill scores, bootstrap intervals, ARI and clustering stability."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from mltk.errors import InputError
-from mltk.evaluation import (
+from mltk.foundation.errors import InputError
+from mltk.handbook.model_evaluation import (
     adjusted_rand_index,
     bootstrap_interval,
     clustering_stability,

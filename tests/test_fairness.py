@@ -1,12 +1,12 @@
-"""mltk.fairness: group rates and gaps, checked against hand-computed confusion matrices."""
+"""mltk.handbook.fairness: group rates and gaps, checked against hand-computed confusion matrices."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from mltk.errors import InputError
-from mltk.fairness import (
+from mltk.foundation.errors import InputError
+from mltk.handbook.fairness import (
     demographic_parity_difference,
     disparate_impact_ratio,
     equal_opportunity_difference,

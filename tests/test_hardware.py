@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import mltk
-from mltk.hardware import PRECISIONS
+from mltk.heuristics.hardware import PRECISIONS
 
 REQUIRED = ["P40", "P100", "V100", "T4", "A10", "A100-40GB", "A100-80GB", "L4", "L40S",
             "H100-SXM", "H100-PCIe", "H200", "B200", "RTX-4090", "TPU-v3", "TPU-v4", "TPU-v5e",

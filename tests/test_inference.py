@@ -1,4 +1,4 @@
-"""mltk.inference: roofline, decode latency and throughput, cost per million."""
+"""mltk.heuristics.inference: roofline, decode latency and throughput, cost per million."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 import mltk
 from mltk import Range
-from mltk.errors import InputError
-from mltk.inference import (
+from mltk.foundation.errors import InputError
+from mltk.heuristics.inference import (
     arithmetic_intensity,
     bandwidth_utilization,
     cost_per_million,
@@ -21,7 +21,7 @@ from mltk.inference import (
     ridge_point,
     roofline_flops,
 )
-from mltk.memory import kv_cache_bytes
+from mltk.heuristics.memory import kv_cache_bytes
 
 # --- roofline ------------------------------------------------------------------------
 

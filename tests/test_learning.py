@@ -1,12 +1,12 @@
-"""mltk.learning: power-law learning curves, recovery of known parameters, extrapolation."""
+"""mltk.handbook.learning: power-law learning curves, recovery of known parameters, extrapolation."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from mltk.errors import InputError
-from mltk.learning import LearningCurve, fit_learning_curve, power_law
+from mltk.foundation.errors import InputError
+from mltk.handbook.learning import LearningCurve, fit_learning_curve, power_law
 
 
 def test_power_law_closed_form() -> None:

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import mltk
-from mltk.errors import InputError
-from mltk.measure import (
+from mltk.foundation.errors import InputError
+from mltk.handbook.cpu_benchmark import (
     FLOAT_FORMATS,
     CpuPeak,
     MatmulResult,

@@ -1,4 +1,4 @@
-"""mltk.memory: training state, activations, KV cache, serving footprint, device counts."""
+"""mltk.heuristics.memory: training state, activations, KV cache, serving footprint, device counts."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import mltk
-from mltk.errors import InputError
-from mltk.memory import (
+from mltk.foundation.errors import InputError
+from mltk.heuristics.memory import (
     DEFAULT_HEADROOM,
     OPTIMIZERS,
     accelerators_that_fit,
@@ -260,7 +260,7 @@ def test_devices_needed_is_the_smallest_that_fits(required, headroom) -> None:
 
 
 def test_max_batch_size() -> None:
-    from mltk.memory import max_batch_size
+    from mltk.heuristics.memory import max_batch_size
     kv = kv_cache_bytes(80, 8, 128, 4096)
     b = max_batch_size(140e9, kv, "H100-SXM", devices=8)
     usable = 8 * 80e9 * 0.9
@@ -277,7 +277,7 @@ def test_max_batch_size() -> None:
 
 
 def test_usable_memory_bytes() -> None:
-    from mltk.memory import DEFAULT_HEADROOM, usable_memory_bytes
+    from mltk.heuristics.memory import DEFAULT_HEADROOM, usable_memory_bytes
 
     acc = mltk.accelerator("H100-SXM")
     assert usable_memory_bytes(acc, devices=8) == pytest.approx(8 * acc.memory_bytes * DEFAULT_HEADROOM)

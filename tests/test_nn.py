@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import mltk
-from mltk.errors import InputError
-from mltk.nn import MLP, FlopTally, mlp_flops_per_example, mlp_params, mlp_step_flops
+from mltk.foundation.errors import InputError
+from mltk.handbook.small_network import MLP, FlopTally, mlp_flops_per_example, mlp_params, mlp_step_flops
 
 
 def _data(n: int, d: int, k: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -20,7 +20,7 @@ def _data(n: int, d: int, k: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray
 
 
 def test_reachable_from_package() -> None:
-    assert mltk.nn.MLP is MLP
+    assert mltk.handbook.small_network.MLP is MLP
 
 
 @settings(max_examples=25, deadline=None)

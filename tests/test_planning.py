@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 import mltk
 from mltk import Range
-from mltk.errors import InputError, UnknownAcceleratorError
-from mltk.planning import (
+from mltk.foundation.errors import InputError, UnknownAcceleratorError
+from mltk.heuristics.planning import (
     CHINCHILLA_TOKENS_PER_PARAM,
     compute_optimal_split,
     max_training_flops,

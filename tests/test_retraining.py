@@ -1,4 +1,4 @@
-"""mltk.retraining: the drifting stream, the policies, the simulation and its cost."""
+"""mltk.handbook.retraining: the drifting stream, the policies, the simulation and its cost."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 import mltk
-from mltk import retraining as rt
-from mltk.errors import InputError
-from mltk.estimate import device_hour_price
-from mltk.ranges import Range
+from mltk.foundation.errors import InputError
+from mltk.foundation.ranges import Range
+from mltk.handbook import retraining as rt
+from mltk.heuristics.estimate import device_hour_price
 
 pytest.importorskip("sklearn")
 

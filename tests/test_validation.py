@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import mltk
-from mltk import calibration as cal
-from mltk import validation as val
+from mltk.evidence import calibration as cal
+from mltk.evidence import out_of_sample as val
 
 U = mltk.Range(0.3, 0.4, 0.5)
 

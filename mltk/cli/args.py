@@ -1,0 +1,119 @@
+"""Argument types and shared options of the command line.
+
+Numbers are parsed by :func:`mltk.foundation.units.parse_number` (one rule for the command
+line and the calculators); a usage error is one line naming the option.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+import textwrap
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from ..foundation.assumptions import ENV_VAR
+from ..foundation.ranges import Range
+from ..foundation.units import SECONDS_PER_DAY, SECONDS_PER_HOUR, parse_quantity
+from ..heuristics.hardware import PRECISIONS
+
+PROG = "mltk"
+_TIME = {"s": 1.0, "min": 60.0, "h": SECONDS_PER_HOUR, "d": SECONDS_PER_DAY,
+         "w": 7 * SECONDS_PER_DAY, "y": 365.25 * SECONDS_PER_DAY}
+
+
+class UsageError(Exception):
+    """A user mistake: printed as one line, exit status 2."""
+
+    def __init__(self, prog: str, message: str) -> None:
+        super().__init__(message)
+        self.prog = prog
+
+
+class CliParser(argparse.ArgumentParser):
+    """ArgumentParser whose errors are one line (no usage dump) and never exit the process."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Read -1e9 and -2G as (negative) numbers, not as option names.
+        self._negative_number_matcher = re.compile(
+            r"^-(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?[kMGTPEZ]?$")
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(self.prog, message)
+
+
+def number(text: str) -> float:
+    """A number: ``7e9``, ``7_000_000_000`` or with an SI prefix, ``7G`` (see ``parse_quantity``)."""
+    try:
+        return parse_quantity(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def seconds(text: str) -> float:
+    """A duration in s; also ``90d``, ``12h``, ``30min``, ``2w``, ``1y``."""
+    s = text.strip()
+    for unit in sorted(_TIME, key=len, reverse=True):
+        if s.endswith(unit) and s[: -len(unit)].strip():
+            head = s[: -len(unit)].strip()
+            try:
+                return float(head) * _TIME[unit]
+            except ValueError:
+                break
+    try:
+        return float(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected seconds (e.g. 2.6e6) or a number with s, min, h, d, w or y "
+            f"(e.g. 30d), got {text!r}") from None
+
+
+def value_range(option: str, values: Sequence[float] | None) -> Range | None:
+    """One value or LOW MID HIGH, checked."""
+    if values is None:
+        return None
+    if len(values) == 1:
+        return Range.point(values[0])
+    if len(values) != 3:
+        raise UsageError(PROG, f"argument {option}: expected one value or three (LOW MID HIGH), "
+                               f"got {len(values)}")
+    lo, mid, hi = values
+    if not all(math.isfinite(x) for x in values) or not lo <= mid <= hi:
+        raise UsageError(PROG, f"argument {option}: expected LOW <= MID <= HIGH, got "
+                               f"{' '.join(f'{x:g}' for x in values)}")
+    return Range(lo, mid, hi)
+
+
+EPILOG = """\
+Numbers accept exponents and SI prefixes: 7e9 = 7G, 2e12 = 2T.
+Ranges: one value, or three (LOW MID HIGH).
+Team assumptions: --assumptions PATH or the environment variable MLTK_ASSUMPTIONS.
+"""
+
+
+def wrap(text: str) -> str:
+    """A description paragraph wrapped for the raw-description formatter."""
+    return textwrap.fill(text, 78)
+
+
+def add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON document (SI base units, ranges as low/mid/high)")
+    p.add_argument("--assumptions", metavar="PATH", default=argparse.SUPPRESS,
+                   help=f"team assumptions YAML file (same as {ENV_VAR}=PATH)")
+
+
+def add_accelerator(p: argparse.ArgumentParser, required: bool = True) -> None:
+    p.add_argument("--accelerator", required=required, metavar="NAME",
+                   help="catalog name, e.g. H100-SXM (list: mltk accelerators)")
+
+
+def add_precision(p: argparse.ArgumentParser, default: str | None = "bf16") -> None:
+    p.add_argument("--precision", default=default, type=str.lower, choices=PRECISIONS,
+                   metavar="PRECISION",
+                   help=f"{', '.join(PRECISIONS)}; whose dense peak in FLOP/s is used"
+                        + (f" (default {default})" if default else ""))
+
+

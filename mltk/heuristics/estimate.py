@@ -1,0 +1,177 @@
+"""End-to-end training estimate: compute, time, device-hours, energy and cost, as ranges."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from numpy.typing import ArrayLike
+
+from ..evidence.calibration import default_utilization
+from ..foundation import checks as v
+from ..foundation.assumptions import assumptions
+from ..foundation.ranges import Range, to_plain
+from ..foundation.units import SECONDS_PER_HOUR, format_duration, format_money, format_range, format_si
+from .compute import training_flops
+from .hardware import Accelerator
+from .hardware import accelerator as _lookup
+from .timing import training_time
+
+__all__ = ["TrainingEstimate", "estimate_training", "device_hour_price"]
+
+
+@dataclass(frozen=True)
+class TrainingEstimate:
+    """Result of :func:`estimate_training`; every uncertain quantity is a :class:`Range`."""
+
+    flops: Any
+    accelerator: Accelerator
+    devices: Any
+    precision: str
+    peak_flops_per_device: float
+    utilization: Range
+    seconds: Range
+    device_hours: Range
+    energy_kwh: Range | None
+    energy_cost_usd: Range | None
+    price_usd_per_hour: Range | None
+    cost_usd: Range | None
+    currency: str = "USD"
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data (for JSON): scalars and ``{"low","mid","high"}`` mappings."""
+        return {
+            "accelerator": self.accelerator.name, "devices": Range.point(self.devices).as_dict()["mid"],
+            "precision": self.precision, "flops": Range.point(self.flops).as_dict()["mid"],
+            "peak_flops_per_device": self.peak_flops_per_device,
+            "utilization": to_plain(self.utilization), "seconds": to_plain(self.seconds),
+            "device_hours": to_plain(self.device_hours), "energy_kwh": to_plain(self.energy_kwh),
+            "energy_cost_usd": to_plain(self.energy_cost_usd),
+            "price_usd_per_hour": to_plain(self.price_usd_per_hour), "cost_usd": to_plain(self.cost_usd),
+            "currency": self.currency, "notes": list(self.notes),
+        }
+
+    def summary(self) -> str:
+        """A few human lines: mid value with (low – high)."""
+        cur = "$" if self.currency == "USD" else self.currency + " "
+        lines = [
+            f"compute       {format_si(self.flops, 'FLOP')}",
+            f"time          {format_range(self.seconds, format_duration)}",
+            f"device-hours  {format_range(self.device_hours, format_si, unit='h')}",
+        ]
+        if self.energy_kwh is not None:
+            lines.append(f"energy        {format_range(self.energy_kwh * 1000, format_si, unit='Wh')}")
+        if self.cost_usd is not None:
+            lines.append(f"cost          {format_range(self.cost_usd, format_money, currency=cur)}")
+        return "\n".join(lines)
+
+
+def device_hour_price(acc: Accelerator | str) -> Range | None:
+    """Price of one device-hour as a range, from the team's assumptions or the catalog.
+
+    The assumptions file's ``prices_usd_per_device_hour`` wins; otherwise the catalog's
+    on-demand cloud price times ``cloud_price_factor``. None where neither is known.
+    """
+    a = _lookup(acc)
+    asm = assumptions()
+    if a.name in asm.prices_usd_per_device_hour:
+        return asm.prices_usd_per_device_hour[a.name]
+    if a.cloud_price_usd_per_hour is None:
+        return None
+    return asm.cloud_price_factor * a.cloud_price_usd_per_hour
+
+
+def estimate_training(params: ArrayLike, dataset_size: ArrayLike, epochs: ArrayLike = 1,
+                      accelerator: str | Accelerator = "A100-80GB", devices: ArrayLike = 1,
+                      precision: str = "bf16", *, utilization: Any = None,
+                      price_usd_per_hour: Any = None, pue: Any = None,
+                      electricity_usd_per_kwh: ArrayLike | None = None,
+                      forward_ops: ArrayLike = 2, backward_factor: ArrayLike = 3,
+                      flops: ArrayLike | None = None) -> TrainingEstimate:
+    """Estimate compute, time, device-hours, energy and cost of one training run.
+
+    Compute is seed eq. 3 (C = O_f·O_b·P·S·E, or ``flops`` if you know it); time is
+    seed eq. 4 with ``devices`` accelerators each sustaining ``utilization`` of the
+    dense peak at ``precision``. Energy is device-hours × TDP × PUE; cost is
+    device-hours × price per device-hour.
+
+    Parameters
+    ----------
+    params, dataset_size, epochs
+        Model parameters P, examples or tokens per epoch S, epochs E.
+    accelerator : str or Accelerator
+        Catalog name, e.g. ``"H100-SXM"``.
+    devices : array_like
+        Number of accelerators (>= 1).
+    precision : str
+        Precision whose dense peak is the denominator (``"bf16"``, ``"fp16"``, ``"fp32"``, ...).
+    utilization : float, (low, mid, high) or Range, optional
+        End-to-end fraction of peak; default :func:`mltk.evidence.calibration.default_utilization`
+        (derived from published training runs).
+    price_usd_per_hour : float, (low, mid, high) or Range, optional
+        Price of one device-hour; default :func:`device_hour_price`.
+    pue : float, (low, mid, high) or Range, optional
+        Power usage effectiveness (>= 1); default from the assumptions file.
+    electricity_usd_per_kwh : float, optional
+        Tariff for ``energy_cost_usd``; default from the assumptions file.
+    forward_ops, backward_factor
+        O_f and O_b of seed eq. 3.
+    flops : float, optional
+        Known training compute in FLOP; replaces C = O_f·O_b·P·S·E.
+
+    Returns
+    -------
+    TrainingEstimate
+
+    Examples
+    --------
+    LLaMA-65B: 1.4T tokens on 2048 A100-80GB GPUs (Touvron et al. report about 21 days):
+
+    >>> est = estimate_training(65.2e9, 1.4e12, accelerator="A100-80GB", devices=2048)
+    >>> f"{est.flops:.3e}"
+    '5.477e+23'
+    >>> est.seconds.low <= est.seconds.mid <= est.seconds.high
+    True
+    """
+    acc = _lookup(accelerator)
+    n = v.at_least_one("devices", devices)
+    peak = acc.peak_flops(precision)
+    c = (v.positive("flops", flops) if flops is not None
+         else training_flops(params, dataset_size, epochs, forward_ops, backward_factor))
+    if flops is not None:
+        c = v.scalar_or_array(c)
+
+    u = default_utilization() if utilization is None else Range.of(utilization)
+    for part in u:
+        v.fraction("utilization", part)
+    seconds = u.map(lambda x: training_time(c, peak, n, x), decreasing=True)
+    device_hours = seconds * (n / SECONDS_PER_HOUR)
+
+    asm = assumptions()
+    pue_r = asm.pue if pue is None else Range.of(pue)
+    for part in pue_r:
+        v.at_least_one("pue", part)
+    notes: list[str] = []
+    tariff = asm.electricity_usd_per_kwh if electricity_usd_per_kwh is None else \
+        float(v.non_negative("electricity_usd_per_kwh", electricity_usd_per_kwh))
+    if acc.tdp_w is None:
+        energy_kwh = energy_cost = None
+        notes.append(f"no published TDP for {acc.name}: energy not estimated")
+    else:
+        energy_kwh = device_hours * pue_r * (acc.tdp_w / 1000.0)
+        energy_cost = energy_kwh * tariff
+
+    price = device_hour_price(acc) if price_usd_per_hour is None else Range.of(price_usd_per_hour)
+    if price is not None:
+        for part in price:
+            v.non_negative("price_usd_per_hour", part)
+        cost = device_hours * price
+    else:
+        cost = None
+        notes.append(f"no public price per device-hour for {acc.name}: pass price_usd_per_hour")
+    return TrainingEstimate(flops=c, accelerator=acc, devices=v.scalar_or_array(n),
+                            precision=precision, peak_flops_per_device=peak, utilization=u,
+                            seconds=seconds, device_hours=device_hours, energy_kwh=energy_kwh,
+                            energy_cost_usd=energy_cost, price_usd_per_hour=price, cost_usd=cost,
+                            currency=asm.currency, notes=notes)
