@@ -355,7 +355,7 @@ class TimeCalculator(_Calculator):
     title = "Training time: T = C / (n · u · R)"
 
     def _build(self) -> None:
-        u = default_utilization()
+        u = default_utilization("H100-SXM", "bf16", devices=256)
         self._field("flops", "training compute C", "8.4e22", "FLOP")
         self._field("devices", "devices n", "256", minimum=1, inclusive=True)
         self._field("u_low", "utilization low", f"{u.low:.3f}", "fraction", maximum=1)
@@ -462,7 +462,7 @@ class ProjectEstimator(_Calculator):
 
     def _build(self) -> None:
         asm = assumptions()
-        u = default_utilization()
+        u = default_utilization("H100-SXM", "bf16", devices=256, params=7e9)
         price = device_hour_price("H100-SXM")
         self._field("params", "parameters", "7e9")
         self._field("dataset_size", "examples or tokens", "2e12", "per epoch")

@@ -7,7 +7,6 @@ from typing import Any
 
 from numpy.typing import ArrayLike
 
-from ..evidence.calibration import default_utilization
 from ..foundation import checks as v
 from ..foundation.assumptions import assumptions
 from ..foundation.ranges import Range, to_plain
@@ -82,13 +81,27 @@ def device_hour_price(acc: Accelerator | str) -> Range | None:
     return asm.cloud_price_factor * a.cloud_price_usd_per_hour
 
 
+def _default_utilization(acc: Accelerator, precision: str, devices: Any, params: Any,
+                         hours_basis: str) -> tuple[Range, list[str]]:
+    """The assumptions file's utilization, else the model's prediction and its notes."""
+    override = assumptions().utilization
+    if override is not None:
+        return override, []
+    # Imported here, not at module level: evidence sits above heuristics (no import circle).
+    from ..evidence.calibration import predict_utilization
+
+    pred = predict_utilization(acc, precision, devices, params, hours_basis)
+    return pred.utilization, list(pred.notes)
+
+
 def estimate_training(params: ArrayLike, dataset_size: ArrayLike, epochs: ArrayLike = 1,
                       accelerator: str | Accelerator = "A100-80GB", devices: ArrayLike = 1,
                       precision: str = "bf16", *, utilization: Any = None,
                       price_usd_per_hour: Any = None, pue: Any = None,
                       electricity_usd_per_kwh: ArrayLike | None = None,
                       forward_ops: ArrayLike = 2, backward_factor: ArrayLike = 3,
-                      flops: ArrayLike | None = None) -> TrainingEstimate:
+                      flops: ArrayLike | None = None, hours_basis: str = "elapsed"
+                      ) -> TrainingEstimate:
     """Estimate compute, time, device-hours, energy and cost of one training run.
 
     Compute is seed eq. 3 (C = O_f·O_b·P·S·E, or ``flops`` if you know it); time is
@@ -107,8 +120,11 @@ def estimate_training(params: ArrayLike, dataset_size: ArrayLike, epochs: ArrayL
     precision : str
         Precision whose dense peak is the denominator (``"bf16"``, ``"fp16"``, ``"fp32"``, ...).
     utilization : float, (low, mid, high) or Range, optional
-        End-to-end fraction of peak; default :func:`mltk.evidence.calibration.default_utilization`
-        (derived from published training runs).
+        End-to-end fraction of peak; default: the team's assumptions file, else the
+        utilization model fit on published training runs
+        (:func:`mltk.evidence.calibration.predict_utilization`) for this accelerator,
+        precision, device count and model size (``params``; unknown when ``flops`` is
+        given), with its notes added to ``notes``.
     price_usd_per_hour : float, (low, mid, high) or Range, optional
         Price of one device-hour; default :func:`device_hour_price`.
     pue : float, (low, mid, high) or Range, optional
@@ -119,6 +135,9 @@ def estimate_training(params: ArrayLike, dataset_size: ArrayLike, epochs: ArrayL
         O_f and O_b of seed eq. 3.
     flops : float, optional
         Known training compute in FLOP; replaces C = O_f·O_b·P·S·E.
+    hours_basis : {"elapsed", "throughput"}
+        What the default utilization predicts: device-hours of the whole run with restarts
+        and downtime (``"elapsed"``, default) or steady-state hours (``"throughput"``).
 
     Returns
     -------
@@ -142,7 +161,13 @@ def estimate_training(params: ArrayLike, dataset_size: ArrayLike, epochs: ArrayL
     if flops is not None:
         c = v.scalar_or_array(c)
 
-    u = default_utilization() if utilization is None else Range.of(utilization)
+    notes: list[str] = []
+    if utilization is None:
+        u, model_notes = _default_utilization(acc, precision, n, None if flops is not None
+                                              else params, hours_basis)
+        notes.extend(model_notes)
+    else:
+        u = Range.of(utilization)
     for part in u:
         v.fraction("utilization", part)
     seconds = u.map(lambda x: training_time(c, peak, n, x), decreasing=True)
@@ -152,7 +177,6 @@ def estimate_training(params: ArrayLike, dataset_size: ArrayLike, epochs: ArrayL
     pue_r = asm.pue if pue is None else Range.of(pue)
     for part in pue_r:
         v.at_least_one("pue", part)
-    notes: list[str] = []
     tariff = asm.electricity_usd_per_kwh if electricity_usd_per_kwh is None else \
         float(v.non_negative("electricity_usd_per_kwh", electricity_usd_per_kwh))
     if acc.tdp_w is None:

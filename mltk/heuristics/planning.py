@@ -29,7 +29,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..evidence.calibration import default_utilization
 from ..foundation import checks as v
 from ..foundation.assumptions import assumptions
 from ..foundation.errors import InputError
@@ -178,7 +177,8 @@ def max_training_flops(accelerator: str | Accelerator, *, budget_usd: ArrayLike 
         Precision whose dense peak is R.
     utilization : float, (low, mid, high) or Range, optional
         End-to-end fraction of peak, in (0, 1]; default
-        :func:`mltk.evidence.calibration.default_utilization`.
+        :func:`mltk.evidence.calibration.default_utilization` for this accelerator,
+        precision and device count (model size unknown).
 
     Returns
     -------
@@ -221,8 +221,13 @@ def max_training_flops(accelerator: str | Accelerator, *, budget_usd: ArrayLike 
     if deadline is not None and budget is None and n is None:
         raise InputError("devices", None, "a device count when the only constraint is deadline_s")
 
-    u = default_utilization() if utilization is None else _range_arg("utilization", utilization,
-                                                                      v.fraction)
+    if utilization is None:
+        # Imported here: evidence sits above heuristics (no import at module load).
+        from ..evidence.calibration import default_utilization
+
+        u = default_utilization(acc, precision, n)
+    else:
+        u = _range_arg("utilization", utilization, v.fraction)
     if price_usd_per_hour is not None:
         price: Range | None = _range_arg("price_usd_per_hour", price_usd_per_hour, v.positive)
     else:
