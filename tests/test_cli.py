@@ -118,7 +118,7 @@ def test_estimate_json_matches_the_library(capsys) -> None:
 def test_estimate_defaults_follow_the_library(capsys) -> None:
     data = run_json(ESTIMATE, capsys)
     est = mltk.estimate_training(7e9, 2e12, accelerator="H100-SXM", devices=512)
-    approx_range(data["utilization"], mltk.default_utilization())
+    approx_range(data["utilization"], mltk.default_utilization("H100-SXM", "bf16", 512, 7e9))
     approx_range(data["cost_usd"], est.cost_usd)
 
 

@@ -30,6 +30,7 @@ from ..foundation.datafiles import opt_float, read_csv
 from ..foundation.errors import InputError, MltkError
 from ..foundation.ranges import Range
 from ..foundation.units import SECONDS_PER_HOUR, format_si
+from ..heuristics import estimate as _estimate
 from ..heuristics.compute import training_flops
 from ..heuristics.hardware import Accelerator, accelerator
 
@@ -514,7 +515,7 @@ def _precision_key(precision: str) -> str:
 
 def _robust_fit(x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     """Huber M-estimate (statsmodels ``RLM`` with ``HuberT``): intercept and coefficients."""
-    import statsmodels.api as sm   # imported here: ``import mltk`` stays fast
+    import statsmodels.api as sm  # imported here: ``import mltk`` stays fast
 
     varies = np.ptp(x, axis=0) > 0        # a feature no run has (fp8 left out) gets 0
     fit = sm.RLM(y, sm.add_constant(x[:, varies], has_constant="add"),
@@ -628,7 +629,7 @@ def predict_utilization(accelerator: str | Accelerator = "H100-SXM", precision: 
     Examples
     --------
     >>> p = predict_utilization("H100-SXM", "bf16", devices=2048, params=70e9)
-    >>> 0.1 < p.utilization.low < p.utilization.mid < p.utilization.high < 0.6
+    >>> 0.05 < p.utilization.low < p.utilization.mid < p.utilization.high < 0.6
     True
     >>> q = predict_utilization("B200", "fp8", devices=2048, params=70e9)
     >>> q.utilization.high / q.utilization.low > p.utilization.high / p.utilization.low
@@ -638,3 +639,8 @@ def predict_utilization(accelerator: str | Accelerator = "H100-SXM", precision: 
     """
     return fit_utilization_model(runs).predict(accelerator, precision, devices, params,
                                                hours_basis)
+
+
+# estimate_training (heuristics, a band below) asks for its default utilization through
+# this hook, so heuristics never imports evidence.
+_estimate.set_utilization_provider(predict_utilization)

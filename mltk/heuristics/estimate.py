@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,6 +10,7 @@ from numpy.typing import ArrayLike
 
 from ..foundation import checks as v
 from ..foundation.assumptions import assumptions
+from ..foundation.errors import MltkError
 from ..foundation.ranges import Range, to_plain
 from ..foundation.units import SECONDS_PER_HOUR, format_duration, format_money, format_range, format_si
 from .compute import training_flops
@@ -16,7 +18,8 @@ from .hardware import Accelerator
 from .hardware import accelerator as _lookup
 from .timing import training_time
 
-__all__ = ["TrainingEstimate", "estimate_training", "device_hour_price"]
+__all__ = ["TrainingEstimate", "estimate_training", "device_hour_price", "default_plan_utilization",
+           "set_utilization_provider"]
 
 
 @dataclass(frozen=True)
@@ -81,16 +84,40 @@ def device_hour_price(acc: Accelerator | str) -> Range | None:
     return asm.cloud_price_factor * a.cloud_price_usd_per_hour
 
 
-def _default_utilization(acc: Accelerator, precision: str, devices: Any, params: Any,
-                         hours_basis: str) -> tuple[Range, list[str]]:
-    """The assumptions file's utilization, else the model's prediction and its notes."""
+#: Where the default utilization comes from when the assumptions file sets none: the
+#: utilization model of :mod:`mltk.evidence.calibration`, which registers itself here on
+#: import (evidence sits above heuristics, so heuristics never imports it).
+_utilization_provider: Callable[..., Any] | None = None
+
+
+def set_utilization_provider(provider: Callable[..., Any]) -> None:
+    """Register ``provider(accelerator, precision, devices, params, hours_basis)``.
+
+    It must return an object with ``utilization`` (a Range) and ``notes`` (strings), as
+    :func:`mltk.evidence.calibration.predict_utilization` does; ``import mltk`` registers it.
+    """
+    global _utilization_provider
+    _utilization_provider = provider
+
+
+def default_plan_utilization(acc: Accelerator | str, precision: str = "bf16", devices: Any = None,
+                             params: Any = None, hours_basis: str = "elapsed"
+                             ) -> tuple[Range, list[str]]:
+    """The assumptions file's utilization, else the registered model's prediction and notes.
+
+    Examples
+    --------
+    >>> u, notes = default_plan_utilization("H100-SXM", "bf16", devices=2048, params=70e9)
+    >>> 0 < u.low < u.mid < u.high <= 1
+    True
+    """
     override = assumptions().utilization
     if override is not None:
         return override, []
-    # Imported here, not at module level: evidence sits above heuristics (no import circle).
-    from ..evidence.calibration import predict_utilization
-
-    pred = predict_utilization(acc, precision, devices, params, hours_basis)
+    if _utilization_provider is None:
+        raise MltkError("no utilization model registered: import mltk (mltk.evidence.calibration "
+                        "registers it) or pass utilization=")
+    pred = _utilization_provider(acc, precision, devices, params, hours_basis)
     return pred.utilization, list(pred.notes)
 
 
@@ -163,7 +190,7 @@ def estimate_training(params: ArrayLike, dataset_size: ArrayLike, epochs: ArrayL
 
     notes: list[str] = []
     if utilization is None:
-        u, model_notes = _default_utilization(acc, precision, n, None if flops is not None
+        u, model_notes = default_plan_utilization(acc, precision, n, None if flops is not None
                                               else params, hours_basis)
         notes.extend(model_notes)
     else:

@@ -35,7 +35,7 @@ from ..foundation.errors import InputError
 from ..foundation.ranges import Range, to_plain
 from ..foundation.units import SECONDS_PER_HOUR
 from .compute import training_flops
-from .estimate import device_hour_price
+from .estimate import default_plan_utilization, device_hour_price
 from .hardware import Accelerator
 from .hardware import accelerator as _lookup
 from .timing import training_time
@@ -222,10 +222,7 @@ def max_training_flops(accelerator: str | Accelerator, *, budget_usd: ArrayLike 
         raise InputError("devices", None, "a device count when the only constraint is deadline_s")
 
     if utilization is None:
-        # Imported here: evidence sits above heuristics (no import at module load).
-        from ..evidence.calibration import default_utilization
-
-        u = default_utilization(acc, precision, n)
+        u = default_plan_utilization(acc, precision, n)[0]
     else:
         u = _range_arg("utilization", utilization, v.fraction)
     if price_usd_per_hour is not None:
