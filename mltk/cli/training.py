@@ -44,7 +44,7 @@ def _cmd_estimate(args: argparse.Namespace, asm: Assumptions, out: TextIO) -> in
         "pue": value_range("--pue", args.pue),
         "electricity_usd_per_kwh": args.electricity_usd_per_kwh,
         "forward_ops": args.forward_ops, "backward_factor": args.backward_factor,
-        "flops": args.flops,
+        "flops": args.flops, "hours_basis": args.hours_basis,
     }
     with progress("estimating"):
         est = estimate_training(args.params if args.params is not None else 1.0,
@@ -159,7 +159,12 @@ def register(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
     add_precision(p)
     p.add_argument("--utilization", type=number, nargs="+", metavar="U",
                    help="end-to-end fraction of peak in (0, 1]: one value or LOW MID HIGH "
-                        "(default: from published training runs or the assumptions file)")
+                        "(default: the assumptions file, else the utilization model fit on "
+                        "published training runs for this device, precision, count and size)")
+    p.add_argument("--hours-basis", choices=("elapsed", "throughput"), default="elapsed",
+                   help="what the default utilization predicts: device-hours of the whole run "
+                        "with restarts and downtime (elapsed, default) or steady-state hours "
+                        "(throughput)")
     p.add_argument("--price-usd-per-hour", type=number, nargs="+", metavar="PRICE",
                    help="price of one device-hour in the assumptions' currency per hour: one "
                         "value or LOW MID HIGH (default: assumptions file or catalog)")
