@@ -375,3 +375,12 @@ def test_import_stays_light() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                           timeout=120)
     assert proc.stdout.strip() == "[]", proc.stdout + proc.stderr
+
+
+def test_estimate_hours_basis_moves_the_default_utilization(capsys) -> None:
+    elapsed = run_json(ESTIMATE, capsys)
+    steady = run_json(ESTIMATE + ["--hours-basis", "throughput"], capsys)
+    want = mltk.default_utilization("H100-SXM", "bf16", 512, 7e9, hours_basis="throughput")
+    approx_range(steady["utilization"], want)
+    assert steady["utilization"]["mid"] > elapsed["utilization"]["mid"]
+    assert steady["device_hours"]["mid"] < elapsed["device_hours"]["mid"]
