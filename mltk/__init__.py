@@ -45,6 +45,17 @@ _LAZY = {
     "CHINCHILLA_TOKENS_PER_PARAM": "heuristics.planning",
     "using_assumptions": "foundation.assumptions",
     "parse_quantity": "foundation.units",
+    "cloud_prices": "heuristics.rent",
+    "rent_prices": "heuristics.rent",
+    "billed_device_hours": "heuristics.rent",
+    "RENT_OPTIONS": "heuristics.rent",
+    "capex_per_device": "heuristics.tco",
+    "RentOption": "heuristics.tco",
+    "energy_kwh": "heuristics.energy",
+    "server_power_w": "heuristics.energy",
+    "carbon_intensity": "heuristics.energy",
+    "co2e_kg": "heuristics.energy",
+    "TRAINING_PRECISIONS": "heuristics.hardware",
 }
 
 # Subpackages, and the faces that live at the top (loaded on first attribute access).

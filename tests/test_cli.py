@@ -58,16 +58,17 @@ def test_accelerators_filters_and_sort(capsys) -> None:
     data = run_json(["accelerators", "--vendor", "nvidia", "--min-memory-gb", "80",
                      "--precision", "fp8", "--sort", "peak"], capsys)
     names = [d["name"] for d in data]
-    assert names[0] == "B200"
+    assert names[0] == "GB200"  # 5 PFLOP/s dense fp8 per GPU, ahead of the B200's 4.5
     assert set(names) == {a.name for a in mltk.accelerators() if a.vendor == "NVIDIA"
                           and (a.memory_bytes or 0) >= 80e9 and "fp8" in a.precisions}
     peaks = [d["peak_flops_by_precision"]["fp8"] for d in data]
     assert peaks == sorted(peaks, reverse=True)
     h100 = next(d for d in data if d["name"] == "H100-SXM")
-    assert h100["memory_bytes"] == 80e9
+    assert h100["memory_bytes"] == 81559 * 2**20  # as nvidia-smi reports it
+    assert h100["dense_peak_flops"]["bf16"] == 989.4e12 and "int8" not in h100["training_precisions"]
     approx_range(h100["device_hour_price"], mltk.device_hour_price("H100-SXM"))
     tpus = run_json(["accelerators", "--kind", "tpu", "--min-memory-bytes", "30G"], capsys)
-    assert {d["name"] for d in tpus} == {"TPU-v3", "TPU-v4", "TPU-v5p"}
+    assert {d["name"] for d in tpus} == {"TPU-v3", "TPU-v4", "TPU-v5p", "TPU-v6e", "TPU7x"}
     cheap = run_json(["accelerators", "--sort", "hour-price"], capsys)
     prices = [d["device_hour_price"]["mid"] for d in cheap if d["device_hour_price"]]
     assert prices == sorted(prices)

@@ -145,7 +145,7 @@ def co2e_kg(energy: Range | ArrayLike, intensity: Any = None) -> Range:
 
     Examples
     --------
-    >>> co2e_kg(1000.0, 400.0).mid
+    >>> float(co2e_kg(1000.0, 400.0).mid)
     400.0
     """
     e = energy if isinstance(energy, Range) else Range.point(v.non_negative("energy_kwh", energy))

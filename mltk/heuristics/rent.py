@@ -119,7 +119,8 @@ def _load(path: str, stamp: tuple[int, int]) -> tuple[CloudPrice, ...]:
             price = float(r["price_usd_per_device_hour"])
             n = int(r["devices_per_instance"] or 1)
         except ValueError:
-            raise _row_error(where, "a number in price_usd_per_device_hour and devices_per_instance") from None
+            raise _row_error(where, "numbers in price_usd_per_device_hour and "
+                                    "devices_per_instance") from None
         if not (math.isfinite(price) and price > 0) or n < 1:
             raise _row_error(where, "a price > 0 and at least one device per instance")
         try:

@@ -285,7 +285,9 @@ def tco(accelerator: str | Accelerator, devices: ArrayLike = 8, years: ArrayLike
         Period compared, in years (> 0).
     utilization : array_like, default 0.6
         Fraction of the hours the devices are busy, in (0, 1].
-    purchase_price_usd, electricity_usd_per_kwh, pue, amortisation_years, discount_rate, residual_value_fraction
+    purchase_price_usd, electricity_usd_per_kwh, pue, amortisation_years : optional
+        Override the assumptions file and catalog.
+    discount_rate, residual_value_fraction : float, optional
         Override the assumptions file and catalog (``pue``: a number; default the file's mid).
     cloud_price_usd_per_hour : float, optional
         On-demand price of one device-hour; commitments then follow ``cloud_price_factor``.
@@ -298,7 +300,7 @@ def tco(accelerator: str | Accelerator, devices: ArrayLike = 8, years: ArrayLike
     --------
     >>> t = tco("H100-SXM", devices=8, years=3, utilization=0.8,
     ...         purchase_price_usd=30000, cloud_price_usd_per_hour=3.0, discount_rate=0.0)
-    >>> round(t.capex_usd["accelerator"])
+    >>> round(t.capex_usd["accelerators"])
     240000
     >>> t.rent["commit_1y"].total_usd == tco("H100-SXM", 8, 3, 0.3, purchase_price_usd=30000,
     ...     cloud_price_usd_per_hour=3.0).rent["commit_1y"].total_usd
@@ -326,7 +328,9 @@ def tco(accelerator: str | Accelerator, devices: ArrayLike = 8, years: ArrayLike
         raise InputError("accelerator", acc.name, "a catalog device with a published TDP")
 
     per_device = capex_per_device(acc, purchase_price_usd)
-    capex = {k: n * x for k, x in per_device.items()}
+    # totals keep the plural keys of earlier versions (accelerators, servers, networking, storage)
+    plural = {"accelerator": "accelerators", "server": "servers"}
+    capex = {plural.get(k, k): n * x for k, x in per_device.items()}
     capex_total = sum(capex.values())
     residual = n * (per_device["accelerator"] + per_device["server"]) * resid
     charge = capital_charge_per_year(capex_total, residual, life, rate)
