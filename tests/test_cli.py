@@ -164,6 +164,26 @@ def test_tco_json_matches_the_library(capsys) -> None:
     assert "CapEx" in out and "OpEx per year" in out and "break-even" in out and "$" in out
 
 
+def test_tco_json_reports_own_and_every_rent_option(capsys) -> None:
+    data = run_json(["tco", "--accelerator", "H100-SXM"], capsys)
+    t = mltk.tco("H100-SXM")
+    assert data["own"]["total_usd"] == pytest.approx(t.own_usd)
+    assert set(data["rent"]) == {"on_demand", "commit_1y", "commit_3y", "spot"}
+    for name, r in data["rent"].items():
+        assert r["total_usd"] == pytest.approx(t.rent[name].total_usd)
+        assert r["usd_per_busy_device_hour"] == pytest.approx(t.rent[name].usd_per_busy_device_hour)
+        assert "break_even_utilization" in r and r["source"]
+    assert data["break_even_utilization_by_option"]["on_demand"] == pytest.approx(
+        float(t.rent["on_demand"].break_even_utilization))
+    assert data["own"]["co2e_kg"]["mid"] > 0
+    only = run_json(["tco", "--accelerator", "H100-SXM", "--provider", "lambda",
+                     "--rent-option", "on_demand", "--rent-option", "commit_1y"], capsys)
+    assert set(only["rent"]) == {"on_demand", "commit_1y"}
+    assert only["rent"]["on_demand"]["price_usd_per_device_hour"] == 3.99
+    code, out, _ = run(["tco", "--accelerator", "H100-SXM"], capsys)
+    assert "rent commit_3y" in out and "break-even spot" in out and "CO2e" in out
+
+
 def test_tco_never_cheaper_to_own_gives_null_not_infinity(capsys) -> None:
     data = run_json(["tco", "--accelerator", "H100-SXM", "--utilization", "0.05",
                      "--purchase-price-usd", "30000", "--cloud-price-usd-per-hour", "0.5"],
