@@ -6,6 +6,7 @@ import argparse
 from typing import Any, TextIO
 
 from ..foundation.assumptions import Assumptions
+from ..heuristics.rent import RENT_OPTIONS
 from ..foundation.units import JOULES_PER_KWH, format_duration, format_si
 from .args import (
     EPILOG,
@@ -44,7 +45,7 @@ def _cmd_estimate(args: argparse.Namespace, asm: Assumptions, out: TextIO) -> in
         "pue": value_range("--pue", args.pue),
         "electricity_usd_per_kwh": args.electricity_usd_per_kwh,
         "forward_ops": args.forward_ops, "backward_factor": args.backward_factor,
-        "flops": args.flops,
+        "flops": args.flops, "rent_option": args.rent_option,
     }
     with progress("estimating"):
         est = estimate_training(args.params if args.params is not None else 1.0,
@@ -71,6 +72,8 @@ def _cmd_estimate(args: argparse.Namespace, asm: Assumptions, out: TextIO) -> in
     if est.energy_kwh is not None and est.energy_cost_usd is not None:
         pairs += [("energy", show_range(est.energy_kwh * 1000, format_si, unit="Wh")),
                   ("energy cost", show_range(est.energy_cost_usd, money))]
+    if est.co2e_kg is not None:
+        pairs.append(("CO2e", show_range(est.co2e_kg * 1000, format_si, unit="g")))
     if est.price_usd_per_hour is not None and est.cost_usd is not None:
         pairs += [("price/device-h", show_range(est.price_usd_per_hour, money)),
                   ("cost", show_range(est.cost_usd, money))]
@@ -93,7 +96,8 @@ def _cmd_plan(args: argparse.Namespace, asm: Assumptions, out: TextIO) -> int:
                                   price_usd_per_hour=value_range("--price-usd-per-hour",
                                                             args.price_usd_per_hour),
                                   precision=args.precision,
-                                  utilization=value_range("--utilization", args.utilization))
+                                  utilization=value_range("--utilization", args.utilization),
+                                  rent_option=args.rent_option)
         split = compute_optimal_split(plan.flops, args.tokens_per_param)
     if args.json:
         data = plan.as_dict()
@@ -163,6 +167,9 @@ def register(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
     p.add_argument("--price-usd-per-hour", type=number, nargs="+", metavar="PRICE",
                    help="price of one device-hour in the assumptions' currency per hour: one "
                         "value or LOW MID HIGH (default: assumptions file or catalog)")
+    p.add_argument("--rent-option", choices=RENT_OPTIONS, metavar="OPTION",
+                   help="price device-hours at one rent option: on_demand, spot, or a commitment "
+                        "you hold (commit_1y, commit_3y); default on-demand with spot as the low end")
     p.add_argument("--pue", type=number, nargs="+", metavar="PUE",
                    help="power usage effectiveness (dimensionless, >= 1): one value or LOW MID "
                         "HIGH (default: assumptions file)")
@@ -191,6 +198,9 @@ def register(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
     p.add_argument("--price-usd-per-hour", type=number, nargs="+", metavar="PRICE",
                    help="price of one device-hour: one value or LOW MID HIGH "
                         "(default: assumptions file or catalog)")
+    p.add_argument("--rent-option", choices=RENT_OPTIONS, metavar="OPTION",
+                   help="price device-hours at one rent option: on_demand, spot, or a commitment "
+                        "you hold (commit_1y, commit_3y); default on-demand with spot as the low end")
     add_precision(p)
     p.add_argument("--utilization", type=number, nargs="+", metavar="U",
                    help="end-to-end fraction of peak in (0, 1]: one value or LOW MID HIGH "
