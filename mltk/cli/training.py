@@ -6,8 +6,8 @@ import argparse
 from typing import Any, TextIO
 
 from ..foundation.assumptions import Assumptions
-from ..heuristics.rent import RENT_OPTIONS
 from ..foundation.units import JOULES_PER_KWH, format_duration, format_si
+from ..heuristics.rent import RENT_OPTIONS
 from .args import (
     EPILOG,
     PROG,
