@@ -238,7 +238,7 @@ BAD = [
       "--precision", "fp4"], "--precision", "fp4"),
     (["estimate", "--params", "7e9", "--accelerator", "V100"], "--dataset-size", "required"),
     ([*ESTIMATE, "--utilization", "1.5"], "--utilization", "(0, 1]"),
-    ([*ESTIMATE, "--utilization", "0.5", "0.4", "0.6"], "--utilization", "LOW <= MID"),
+    ([*ESTIMATE, "--utilization", "0.5", "0.4", "0.6"], "--utilization", "low <= mid <= high"),
     ([*ESTIMATE, "--utilization", "0.3", "0.4"], "--utilization", "three"),
     ([*ESTIMATE, "--pue", "0.9"], "--pue", "greater than or equal to 1"),
     ([*ESTIMATE, "--price-usd-per-hour", "-2"], "--price-usd-per-hour",

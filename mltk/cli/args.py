@@ -1,19 +1,19 @@
 """Argument types and shared options of the command line.
 
-Numbers are parsed by :func:`mltk.foundation.units.parse_number` (one rule for the command
+Numbers are parsed by :func:`mltk.foundation.units.parse_quantity` (one rule for the command
 line and the calculators); a usage error is one line naming the option.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import re
 import textwrap
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from ..foundation.assumptions import ENV_VAR
+from ..foundation.errors import InputError
 from ..foundation.ranges import Range
 from ..foundation.units import SECONDS_PER_DAY, SECONDS_PER_HOUR, parse_quantity
 from ..heuristics.hardware import PRECISIONS
@@ -71,19 +71,14 @@ def seconds(text: str) -> float:
 
 
 def value_range(option: str, values: Sequence[float] | None) -> Range | None:
-    """One value or LOW MID HIGH, checked."""
+    """One value or LOW MID HIGH, read by :meth:`Range.coerce` (the library checks each end)."""
     if values is None:
         return None
-    if len(values) == 1:
-        return Range.point(values[0])
-    if len(values) != 3:
-        raise UsageError(PROG, f"argument {option}: expected one value or three (LOW MID HIGH), "
-                               f"got {len(values)}")
-    lo, mid, hi = values
-    if not all(math.isfinite(x) for x in values) or not lo <= mid <= hi:
-        raise UsageError(PROG, f"argument {option}: expected LOW <= MID <= HIGH, got "
-                               f"{' '.join(f'{x:g}' for x in values)}")
-    return Range(lo, mid, hi)
+    try:
+        return Range.coerce(list(values), option.lstrip("-").replace("-", "_"))
+    except InputError as e:
+        shown = " ".join(f"{x:g}" for x in values)
+        raise UsageError(PROG, f"argument {option}: {shown} is invalid: expected {e.expected}") from None
 
 
 EPILOG = """\
