@@ -8,9 +8,11 @@ message and the results panel is cleared rather than showing a wrong number.
 Examples
 --------
 >>> calc = ProjectEstimator()
->>> calc.set(params="7e9", devices="512")
->>> calc.result.flops == __import__("mltk").training_flops(7e9, calc.result.flops / 6 / 7e9)
-True
+>>> calc.set(params="7e9", dataset_size="2T", devices="512")
+>>> calc.result.flops                  # 6 · P · D = 6 · 7e9 · 2e12
+8.4e+22
+>>> calc.result.devices
+512.0
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from .foundation.assumptions import assumptions
 from .foundation.ranges import Range
 from .foundation.units import (
     SECONDS_PER_DAY,
-    SECONDS_PER_HOUR,
+    currency_prefix,
     format_duration,
     format_money,
     format_si,
@@ -42,6 +44,7 @@ from .heuristics.estimate import device_hour_price, estimate_training
 from .heuristics.hardware import PRECISIONS, accelerator, accelerators, peak_flops
 from .heuristics.tco import tco
 from .heuristics.timing import training_time
+from .heuristics.utilization import device_hours
 
 __all__ = ["PeakCalculator", "ComputeCalculator", "TimeCalculator", "TCOCalculator",
            "ProjectEstimator", "parse_number"]
@@ -372,7 +375,7 @@ class TimeCalculator(_Calculator):
 
     def _render(self, result: Range, values: dict[str, float], choices: dict[str, str]) -> str:
         return _table([("wall-clock time", _range_text(result, format_duration)),
-                       ("device-hours", _range_text(result * (values["devices"] / SECONDS_PER_HOUR),
+                       ("device-hours", _range_text(device_hours(result, values["devices"]),
                                                     format_si, unit="h"))])
 
     def _alt(self, result: Range, values: dict[str, float], choices: dict[str, str]) -> str:
@@ -413,13 +416,14 @@ class TCOCalculator(_Calculator):
     def _build(self) -> None:
         acc = accelerator("H100-SXM")
         price = device_hour_price(acc)
+        currency = assumptions().currency
         self._choice("accelerator", "accelerator", _device_names(), acc.name)
         self._field("devices", "devices", "64", minimum=1, inclusive=True)
         self._field("years", "years", "3")
         self._field("utilization", "busy fraction", "0.6", maximum=1)
-        self._field("purchase_price_usd", "purchase price", f"{acc.price_usd:g}", "USD per device")
+        self._field("purchase_price_usd", "purchase price", f"{acc.price_usd:g}", f"{currency} per device")
         self._field("cloud_price_usd_per_hour", "cloud price", f"{price.mid:.4g}",
-                    "USD per device-hour")
+                    f"{currency} per device-hour")
 
     def _compute(self, values: dict[str, float], choices: dict[str, str]) -> Any:
         return tco(choices["accelerator"], **values)
@@ -427,6 +431,7 @@ class TCOCalculator(_Calculator):
     def _render(self, result: Any, values: dict[str, float], choices: dict[str, str]) -> str:
         be_u = float(result.break_even_utilization)
         be_y = float(result.break_even_years)
+        format_money = assumptions().format_money
         return _table([
             ("CapEx (up front)", format_money(result.capex_total_usd)),
             ("OpEx per year", format_money(result.opex_total_usd_per_year)),
@@ -438,6 +443,7 @@ class TCOCalculator(_Calculator):
         ])
 
     def _alt(self, result: Any, values: dict[str, float], choices: dict[str, str]) -> str:
+        format_money = assumptions().format_money
         return ("Line chart of the cost of owning (nearly flat) and renting (rising) against the "
                 f"busy fraction; owning {format_money(result.own_usd)} against renting "
                 f"{format_money(result.rent_usd)} at the current input.")
@@ -449,8 +455,9 @@ class TCOCalculator(_Calculator):
         ax.plot(busy, sweep.rent_usd, label="rent")
         ax.plot([values["utilization"]], [result.own_usd], "o", color="tab:orange")
         ax.set_xlabel("busy fraction")
-        ax.set_ylabel("USD over the period")
-        ax.yaxis.set_major_formatter(lambda v, _: format_money(v))
+        asm = assumptions()
+        ax.set_ylabel(f"{asm.currency} over the period")
+        ax.yaxis.set_major_formatter(lambda v, _: asm.format_money(v))
         ax.legend(fontsize=7)
         ax.grid(alpha=0.3)
 
@@ -491,7 +498,7 @@ class ProjectEstimator(_Calculator):
 
     def _render(self, est: _estimate.TrainingEstimate, values: dict[str, float],
                 choices: dict[str, str]) -> str:
-        cur = "$" if est.currency == "USD" else est.currency + " "
+        cur = currency_prefix(est.currency)
         rows = [("training compute", format_si(est.flops, "FLOP")),
                 ("wall-clock time", _range_text(est.seconds, format_duration)),
                 ("device-hours", _range_text(est.device_hours, format_si, unit="h"))]

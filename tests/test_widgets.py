@@ -51,7 +51,7 @@ def test_tco_calculator_matches_mltk() -> None:
                       purchase_price_usd=25000, cloud_price_usd_per_hour=2.5)
     assert c.result.own_usd == pytest.approx(direct.own_usd)
     assert c.result.rent_usd == pytest.approx(direct.rent_usd)
-    assert mltk.format_money(direct.own_usd) in c.results.value
+    assert mltk.assumptions().format_money(direct.own_usd) in c.results.value
 
 
 def test_project_estimator_matches_mltk() -> None:
@@ -66,7 +66,7 @@ def test_project_estimator_matches_mltk() -> None:
         got, want = getattr(c.result, attr), getattr(direct, attr)
         assert (got.low, got.mid, got.high) == pytest.approx((want.low, want.mid, want.high))
     assert mltk.format_duration(direct.seconds.mid) in c.results.value
-    assert mltk.format_money(direct.cost_usd.mid) in c.results.value
+    assert mltk.assumptions().format_money(direct.cost_usd.mid) in c.results.value
 
 
 def test_defaults_use_assumptions_and_calibration() -> None:
