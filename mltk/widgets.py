@@ -369,7 +369,7 @@ class TimeCalculator(_Calculator):
 
     def _compute(self, values: dict[str, float], choices: dict[str, str]) -> Range:
         peak = _peak_at(choices["accelerator"], choices["precision"], self)
-        u = Range(values["u_low"], values["u_mid"], values["u_high"])
+        u = Range.coerce((values["u_low"], values["u_mid"], values["u_high"]), "utilization", "fraction")
         return u.map(lambda x: training_time(values["flops"], peak, values["devices"], x),
                      decreasing=True)
 
@@ -488,7 +488,7 @@ class ProjectEstimator(_Calculator):
 
     def _compute(self, values: dict[str, float], choices: dict[str, str]) -> Any:
         _peak_at(choices["accelerator"], choices["precision"], self)
-        u = Range(values["u_low"], values["u_mid"], values["u_high"])
+        u = Range.coerce((values["u_low"], values["u_mid"], values["u_high"]), "utilization", "fraction")
         return estimate_training(values["params"], values["dataset_size"], values["epochs"],
                                  accelerator=choices["accelerator"], devices=values["devices"],
                                  precision=choices["precision"], utilization=u,

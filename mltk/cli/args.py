@@ -105,6 +105,22 @@ def add_accelerator(p: argparse.ArgumentParser, required: bool = True) -> None:
                    help="catalog name, e.g. H100-SXM (list: mltk accelerators)")
 
 
+def add_range(p: argparse.ArgumentParser, option: str, metavar: str, what: str, default: str) -> None:
+    """An option taking one value or LOW MID HIGH (read later with :func:`value_range`)."""
+    p.add_argument(option, type=number, nargs="+", metavar=metavar,
+                   help=f"{what}: one value or LOW MID HIGH (default: {default})")
+
+
+def add_utilization(p: argparse.ArgumentParser) -> None:
+    add_range(p, "--utilization", "U", "end-to-end fraction of peak in (0, 1]",
+              "from published training runs or the assumptions file")
+
+
+def add_price_per_hour(p: argparse.ArgumentParser) -> None:
+    add_range(p, "--price-usd-per-hour", "PRICE",
+              "price of one device-hour in the assumptions' currency", "assumptions file or catalog")
+
+
 def add_precision(p: argparse.ArgumentParser, default: str | None = "bf16") -> None:
     p.add_argument("--precision", default=default, type=str.lower, choices=PRECISIONS,
                    metavar="PRECISION",

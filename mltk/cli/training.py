@@ -7,6 +7,7 @@ from typing import Any, TextIO
 
 from ..foundation.assumptions import Assumptions
 from ..foundation.units import JOULES_PER_KWH, format_duration, format_si
+from ..heuristics.planning import CHINCHILLA_TOKENS_PER_PARAM
 from .args import (
     EPILOG,
     PROG,
@@ -14,6 +15,9 @@ from .args import (
     add_accelerator,
     add_common,
     add_precision,
+    add_price_per_hour,
+    add_range,
+    add_utilization,
     number,
     seconds,
     value_range,
@@ -157,15 +161,9 @@ def register(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
     p.add_argument("--devices", type=number, default=1.0, metavar="N",
                    help="accelerators used at once (count, >= 1; default 1)")
     add_precision(p)
-    p.add_argument("--utilization", type=number, nargs="+", metavar="U",
-                   help="end-to-end fraction of peak in (0, 1]: one value or LOW MID HIGH "
-                        "(default: from published training runs or the assumptions file)")
-    p.add_argument("--price-usd-per-hour", type=number, nargs="+", metavar="PRICE",
-                   help="price of one device-hour in the assumptions' currency per hour: one "
-                        "value or LOW MID HIGH (default: assumptions file or catalog)")
-    p.add_argument("--pue", type=number, nargs="+", metavar="PUE",
-                   help="power usage effectiveness (dimensionless, >= 1): one value or LOW MID "
-                        "HIGH (default: assumptions file)")
+    add_utilization(p)
+    add_price_per_hour(p)
+    add_range(p, "--pue", "PUE", "power usage effectiveness (dimensionless, >= 1)", "assumptions file")
     p.add_argument("--electricity-usd-per-kwh", type=number, metavar="PRICE",
                    help="electricity tariff per kWh (default: assumptions file)")
     p.add_argument("--forward-ops", type=number, default=2.0, metavar="O_F",
@@ -188,15 +186,11 @@ def register(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
     add_accelerator(p)
     p.add_argument("--devices", type=number, metavar="N",
                    help="accelerators used at once (count, >= 1); needed with a deadline alone")
-    p.add_argument("--price-usd-per-hour", type=number, nargs="+", metavar="PRICE",
-                   help="price of one device-hour: one value or LOW MID HIGH "
-                        "(default: assumptions file or catalog)")
+    add_price_per_hour(p)
     add_precision(p)
-    p.add_argument("--utilization", type=number, nargs="+", metavar="U",
-                   help="end-to-end fraction of peak in (0, 1]: one value or LOW MID HIGH "
-                        "(default: from published training runs or the assumptions file)")
-    p.add_argument("--tokens-per-param", type=number, default=20.0, metavar="RATIO",
-                   help="training tokens per parameter for the compute-optimal split "
-                        "(default 20, Hoffmann et al. 2022)")
+    add_utilization(p)
+    p.add_argument("--tokens-per-param", type=number, default=CHINCHILLA_TOKENS_PER_PARAM,
+                   metavar="RATIO", help="training tokens per parameter for the compute-optimal "
+                   f"split (default {CHINCHILLA_TOKENS_PER_PARAM:g}, Hoffmann et al. 2022)")
     add_common(p)
     p.set_defaults(func=_cmd_plan, parser=p)
