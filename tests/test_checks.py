@@ -1,4 +1,4 @@
-"""One home per rule: constraints, ranges, money, device names and device-hours read the same on every face."""
+"""One home per rule: constraints, ranges, money, device names and device-hours on every face."""
 
 from __future__ import annotations
 
