@@ -93,6 +93,13 @@ def wrap(text: str) -> str:
     return textwrap.fill(text, 78)
 
 
+def add_command(sub: Any, fmt: type[argparse.HelpFormatter], name: str, summary: str,
+                description: str) -> argparse.ArgumentParser:
+    """A subcommand with the shared formatter and epilog; ``description`` is wrapped."""
+    return sub.add_parser(name, help=summary, formatter_class=fmt, epilog=EPILOG,
+                          description=wrap(description))
+
+
 def add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true",
                    help="print one JSON document (SI base units, ranges as low/mid/high)")

@@ -9,10 +9,10 @@ from ..foundation.assumptions import Assumptions
 from ..foundation.units import JOULES_PER_KWH, format_duration, format_si
 from ..heuristics.planning import CHINCHILLA_TOKENS_PER_PARAM
 from .args import (
-    EPILOG,
     PROG,
     UsageError,
     add_accelerator,
+    add_command,
     add_common,
     add_precision,
     add_price_per_hour,
@@ -21,7 +21,6 @@ from .args import (
     number,
     seconds,
     value_range,
-    wrap,
 )
 from .output import (
     aligned_lines,
@@ -148,10 +147,9 @@ def _cmd_plan(args: argparse.Namespace, asm: Assumptions, out: TextIO) -> int:
 
 def register(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
     """Add this group's subcommands to the parser's ``sub`` (an argparse subparsers action)."""
-    p = sub.add_parser("estimate", help="end-to-end training estimate with ranges",
-                       formatter_class=fmt, epilog=EPILOG,
-                       description=wrap("Compute (C = O_f·O_b·P·S·E), time, device-hours, energy "
-                                         "and cost of one training run, as mid (low – high) ranges."))
+    p = add_command(sub, fmt, "estimate", "end-to-end training estimate with ranges",
+                    "Compute (C = O_f·O_b·P·S·E), time, device-hours, energy "
+                    "and cost of one training run, as mid (low – high) ranges.")
     p.add_argument("--params", type=number, metavar="P", help="trainable parameters P (count)")
     p.add_argument("--dataset-size", type=number, metavar="S",
                    help="examples or tokens per epoch S (count)")
@@ -174,11 +172,10 @@ def register(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
                    help="known training compute in FLOP (replaces --params/--dataset-size)")
     add_common(p)
     p.set_defaults(func=_cmd_estimate, parser=p)
-    p = sub.add_parser("plan", help="planning backwards: the largest run a budget allows",
-                       formatter_class=fmt, epilog=EPILOG,
-                       description=wrap("The largest training compute that fits a money budget "
-                                         "and/or a deadline, which constraint binds, and the "
-                                         "compute-optimal parameters and tokens (Chinchilla)."))
+    p = add_command(sub, fmt, "plan", "planning backwards: the largest run a budget allows",
+                    "The largest training compute that fits a money budget "
+                    "and/or a deadline, which constraint binds, and the "
+                    "compute-optimal parameters and tokens (Chinchilla).")
     p.add_argument("--budget-usd", type=number, metavar="MONEY",
                    help="money for device-hours, in the assumptions' currency (e.g. 1e6 or 1M)")
     p.add_argument("--deadline-s", type=seconds, metavar="SECONDS",
