@@ -29,6 +29,8 @@ import numpy as np
 
 from .evidence.calibration import default_utilization
 from .foundation.assumptions import assumptions
+from .foundation.checks import check
+from .foundation.errors import InputError
 from .foundation.ranges import Range
 from .foundation.units import (
     SECONDS_PER_DAY,
@@ -53,20 +55,30 @@ _STYLE = {"description_width": "13em"}
 _LAYOUT = w.Layout(width="24em")
 
 
-def parse_number(text: str, name: str, *, minimum: float = 0.0, inclusive: bool = False,
+def parse_number(text: str, name: str, constraint: str = "positive", *,
+                 minimum: float | None = None, inclusive: bool = False,
                  maximum: float | None = None) -> float:
-    """Parse a number typed by a person (``"7e9"``, ``"1,024"``, ``" 0.4 "``).
+    """Parse a number typed by a person (``"7e9"``, ``"1,024"``, ``" 0.4 "``, ``"7G"``) and check it.
+
+    The text is read by :func:`mltk.foundation.units.parse_quantity` and checked against
+    ``constraint``, a key of :data:`mltk.foundation.checks.CONSTRAINTS`, with the same
+    words as every other face. ``minimum``, ``inclusive`` and ``maximum`` (the bounds of
+    earlier versions) are still honoured where given.
 
     Raises ValueError with a short message naming the field.
 
     Examples
     --------
-    >>> parse_number("1,024", "devices")
+    >>> parse_number("1,024", "devices", "at_least_one")
     1024.0
     >>> parse_number("abc", "devices")
     Traceback (most recent call last):
     ...
     ValueError: devices: expected a number such as 7e9 or 7G, got 'abc'
+    >>> parse_number("1.5", "utilization", "fraction")
+    Traceback (most recent call last):
+    ...
+    ValueError: utilization: expected a fraction in (0, 1], e.g. 0.4 for 40%
     >>> parse_number("7G", "params")
     7000000000.0
     """
@@ -76,19 +88,26 @@ def parse_number(text: str, name: str, *, minimum: float = 0.0, inclusive: bool 
         x = parse_quantity(text)
     except ValueError as e:
         raise ValueError(f"{name}: {e}") from None
-    if x < minimum or (x == minimum and not inclusive):
-        raise ValueError(f"{name}: must be {'at least' if inclusive else 'greater than'} {minimum:g}")
-    if maximum is not None and x > maximum:
-        raise ValueError(f"{name}: must be at most {maximum:g}")
+    if minimum is not None or maximum is not None:
+        lo = 0.0 if minimum is None else minimum
+        if x < lo or (x == lo and not inclusive):
+            raise ValueError(f"{name}: must be {'at least' if inclusive else 'greater than'} {lo:g}")
+        if maximum is not None and x > maximum:
+            raise ValueError(f"{name}: must be at most {maximum:g}")
+        return x
+    try:
+        check(name, x, constraint)
+    except InputError as e:
+        raise ValueError(f"{name}: expected {e.expected}") from None
     return x
 
 
 class _Field:
     """A labelled text box with a message area beside it."""
 
-    def __init__(self, label: str, value: str, unit: str = "", **limits: Any) -> None:
+    def __init__(self, label: str, value: str, unit: str = "", constraint: str = "positive") -> None:
         self.name = label
-        self.limits = limits
+        self.constraint = constraint
         self.text = w.Text(value=value, description=label, style=_STYLE, layout=_LAYOUT,
                            continuous_update=False)
         self.message = w.HTML(value="")
@@ -98,7 +117,7 @@ class _Field:
     def value(self) -> float | None:
         """The parsed number, or None after showing why the text is not acceptable."""
         try:
-            x = parse_number(self.text.value, self.name, **self.limits)
+            x = parse_number(self.text.value, self.name, self.constraint)
         except ValueError as err:
             self.message.value = f"<span style='color:#c62828'>⚠ {err}</span>"
             return None
@@ -139,8 +158,8 @@ class _Calculator:
     def _build(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def _field(self, key: str, label: str, value: str, unit: str = "", **limits: Any) -> None:
-        self.fields[key] = _Field(label, value, unit, **limits)
+    def _field(self, key: str, label: str, value: str, unit: str = "", constraint: str = "positive") -> None:
+        self.fields[key] = _Field(label, value, unit, constraint)
 
     def _choice(self, key: str, label: str, options: list[str], value: str) -> None:
         self.choices[key] = w.Dropdown(options=options, value=value, description=label,
@@ -360,10 +379,10 @@ class TimeCalculator(_Calculator):
     def _build(self) -> None:
         u = default_utilization()
         self._field("flops", "training compute C", "8.4e22", "FLOP")
-        self._field("devices", "devices n", "256", minimum=1, inclusive=True)
-        self._field("u_low", "utilization low", f"{u.low:.3f}", "fraction", maximum=1)
-        self._field("u_mid", "utilization mid", f"{u.mid:.3f}", "fraction", maximum=1)
-        self._field("u_high", "utilization high", f"{u.high:.3f}", "fraction", maximum=1)
+        self._field("devices", "devices n", "256", constraint="at_least_one")
+        self._field("u_low", "utilization low", f"{u.low:.3f}", "fraction", constraint="fraction")
+        self._field("u_mid", "utilization mid", f"{u.mid:.3f}", "fraction", constraint="fraction")
+        self._field("u_high", "utilization high", f"{u.high:.3f}", "fraction", constraint="fraction")
         self._choice("accelerator", "accelerator", _device_names(), "H100-SXM")
         self._choice("precision", "precision", list(PRECISIONS), "bf16")
 
@@ -418,9 +437,9 @@ class TCOCalculator(_Calculator):
         price = device_hour_price(acc)
         currency = assumptions().currency
         self._choice("accelerator", "accelerator", _device_names(), acc.name)
-        self._field("devices", "devices", "64", minimum=1, inclusive=True)
+        self._field("devices", "devices", "64", constraint="at_least_one")
         self._field("years", "years", "3")
-        self._field("utilization", "busy fraction", "0.6", maximum=1)
+        self._field("utilization", "busy fraction", "0.6", constraint="fraction")
         self._field("purchase_price_usd", "purchase price", f"{acc.price_usd:g}", f"{currency} per device")
         self._field("cloud_price_usd_per_hour", "cloud price", f"{price.mid:.4g}",
                     f"{currency} per device-hour")
@@ -476,15 +495,16 @@ class ProjectEstimator(_Calculator):
         self._field("epochs", "epochs", "1")
         self._choice("accelerator", "accelerator", _device_names(), "H100-SXM")
         self._choice("precision", "precision", list(PRECISIONS), "bf16")
-        self._field("devices", "devices", "256", minimum=1, inclusive=True)
-        self._field("u_low", "utilization low", f"{u.low:.3f}", "fraction", maximum=1)
-        self._field("u_mid", "utilization mid", f"{u.mid:.3f}", "fraction", maximum=1)
-        self._field("u_high", "utilization high", f"{u.high:.3f}", "fraction", maximum=1)
+        self._field("devices", "devices", "256", constraint="at_least_one")
+        self._field("u_low", "utilization low", f"{u.low:.3f}", "fraction", constraint="fraction")
+        self._field("u_mid", "utilization mid", f"{u.mid:.3f}", "fraction", constraint="fraction")
+        self._field("u_high", "utilization high", f"{u.high:.3f}", "fraction", constraint="fraction")
         self._field("price_usd_per_hour", "price per device-hour", f"{price.mid:.4g}",
                     f"{asm.currency}; catalog × commitment factor")
-        self._field("pue", "PUE", f"{asm.pue.mid:g}", minimum=1, inclusive=True)
+        self._field("pue", "PUE", f"{asm.pue.mid:g}", constraint="at_least_one")
         self._field("electricity_usd_per_kwh", "electricity tariff",
-                    f"{asm.electricity_usd_per_kwh:g}", f"{asm.currency} per kWh", inclusive=True)
+                    f"{asm.electricity_usd_per_kwh:g}", f"{asm.currency} per kWh",
+                    constraint="non_negative")
 
     def _compute(self, values: dict[str, float], choices: dict[str, str]) -> Any:
         _peak_at(choices["accelerator"], choices["precision"], self)

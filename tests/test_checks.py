@@ -94,3 +94,13 @@ def test_device_hours_is_devices_times_hours() -> None:
     assert est.device_hours.mid == pytest.approx(512 * est.seconds.mid / 3600)
     with pytest.raises(InputError, match="devices"):
         device_hours(3600.0, 0)
+
+
+def test_a_bad_field_reads_the_same_in_a_calculator_as_in_the_api() -> None:
+    with pytest.raises(InputError) as api:
+        mltk.estimate_training(1e9, 1e10, devices=0)
+    calc = ProjectEstimator()
+    calc.set(devices="0")
+    assert calc.result is None
+    assert f"expected {api.value.expected}" in calc.messages()["devices"]
+    assert api.value.expected == expected("at_least_one")
