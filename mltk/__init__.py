@@ -56,6 +56,8 @@ _LAZY = {
     "carbon_intensity": "heuristics.energy",
     "co2e_kg": "heuristics.energy",
     "TRAINING_PRECISIONS": "heuristics.hardware",
+    "currency_prefix": "foundation.units",
+    "device_hours": "heuristics.utilization",
 }
 
 # Subpackages, and the faces that live at the top (loaded on first attribute access).
