@@ -109,11 +109,25 @@ def test_estimate_json_matches_the_library(capsys) -> None:
                                  pue=1.2)
     assert data["flops"] == est.flops == pytest.approx(8.4e22)
     for key in ("seconds", "device_hours", "energy_kwh", "energy_cost_usd", "cost_usd",
-                "utilization", "price_usd_per_hour"):
+                "utilization", "price_usd_per_hour", "co2e_kg"):
         approx_range(data[key], getattr(est, key))
     approx_range(data["energy_j"], est.energy_kwh * 3.6e6)
     assert data["accelerator"] == "H100-SXM" and data["devices"] == 512
     assert data["currency"] == "USD"
+
+
+def test_estimate_and_plan_take_a_rent_option(capsys) -> None:
+    data = run_json([*ESTIMATE, *U, "--rent-option", "commit_3y"], capsys)
+    p = mltk.rent_prices("H100-SXM")["commit_3y"].price_usd_per_device_hour
+    approx_range(data["price_usd_per_hour"], mltk.Range.point(p))
+    assert data["rent_option"] == "commit_3y"
+    plan = run_json(["plan", "--budget-usd", "1e6", "--accelerator", "H100-SXM", *U,
+                     "--rent-option", "spot"], capsys)
+    direct = max_training_flops("H100-SXM", budget_usd=1e6, utilization=(0.3, 0.4, 0.5),
+                                rent_option="spot")
+    assert plan["flops"]["mid"] == pytest.approx(direct.flops.mid)
+    code, _, err = run([*ESTIMATE, "--precision", "int8"], capsys)
+    assert code != 0 and "training precision" in err
 
 
 def test_estimate_defaults_follow_the_library(capsys) -> None:
