@@ -121,6 +121,11 @@ def test_worked_break_even_checked_by_hand(pinned) -> None:
     assert t.rent["commit_1y"].total_usd == pytest.approx(55188)
     assert t.rent["commit_1y"].break_even_utilization == 0.0
     assert t.rent["commit_1y"].own_wins_above
+    # flat own against a flat commitment: a dearer purchase makes the commitment always cheaper
+    dear = mltk.tco("H100-SXM", devices=1, years=1, utilization=0.5, purchase_price_usd=60000,
+                    cloud_price_usd_per_hour=10.0, electricity_usd_per_kwh=0.0, amortisation_years=1)
+    assert dear.own_usd > dear.rent["commit_1y"].total_usd
+    assert np.isinf(dear.rent["commit_1y"].break_even_utilization)
     # payback against on-demand at 50% busy: 39,800 / (43,800 - 6,074) = 1.055 years
     assert float(t.rent["on_demand"].break_even_years) == pytest.approx(39800 / (43800 - 6074))
 

@@ -347,9 +347,7 @@ def tco(accelerator: str | Accelerator, devices: ArrayLike = 8, years: ArrayLike
     busy_hours = n * HOURS_PER_YEAR * u * yrs
 
     # own(u) = fixed + slope * u over the period, for the break-evens
-    idle_kw = n * server_power_w(acc.tdp_w, 1.0, idle_power_fraction=1.0) / 1000.0 \
-        * asm.idle_power_fraction
-    slope = (busy_kw - idle_kw) * pue_v * HOURS_PER_YEAR * tariff * yrs
+    slope = busy_kw * (1 - asm.idle_power_fraction) * pue_v * HOURS_PER_YEAR * tariff * yrs
     fixed = own - slope * u
 
     own_e = energy_kwh(n * HOURS_PER_YEAR * yrs, acc.tdp_w, busy_fraction=u,
@@ -374,7 +372,9 @@ def tco(accelerator: str | Accelerator, devices: ArrayLike = 8, years: ArrayLike
         with np.errstate(divide="ignore", invalid="ignore"):
             if opt in COMMIT_TERM_YEARS:
                 per_year = n * HOURS_PER_YEAR * p * np.ones_like(u)
-                cross = np.where(slope > 0, (total - fixed) / np.where(slope > 0, slope, 1), np.inf)
+                # own(u) < total below the crossing; with no energy slope own is flat
+                cross = np.where(slope > 0, (total - fixed) / np.where(slope > 0, slope, 1),
+                                 np.where(fixed < total, np.inf, -np.inf))
                 be_u = np.where(cross >= 1, 0.0, np.where(cross <= 0, np.inf, cross))
                 above = np.asarray((cross >= 1) | (cross <= 0))
             else:
