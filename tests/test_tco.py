@@ -7,6 +7,8 @@ import textwrap
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import mltk
 from mltk.heuristics.rent import billed_device_hours, cloud_prices, rent_prices
@@ -241,3 +243,20 @@ def test_json_never_holds_nan_or_negative_costs() -> None:
     for opt in d["rent"].values():
         assert opt["total_usd"] > 0 and math.isfinite(opt["usd_per_busy_device_hour"])
     assert set(d["break_even_utilization"]) == {"on_demand", "commit_1y", "commit_3y", "spot"}
+
+
+@settings(max_examples=40, deadline=None)
+@given(price=st.floats(1.0, 20.0), purchase=st.floats(5e3, 8e4), years=st.floats(0.5, 6.0),
+       tariff=st.floats(0.0, 0.4))
+def test_on_demand_break_even_is_where_the_lines_meet(price, purchase, years, tariff) -> None:
+    kw = {"purchase_price_usd": purchase, "cloud_price_usd_per_hour": price,
+          "electricity_usd_per_kwh": tariff, "years": years, "devices": 4}
+    t = mltk.tco("H100-SXM", utilization=0.5, **kw)
+    u = float(t.rent["on_demand"].break_even_utilization)
+    assert u > 0
+    if u < 1:
+        at = mltk.tco("H100-SXM", utilization=u, **kw)
+        assert at.own_usd == pytest.approx(at.rent["on_demand"].total_usd, rel=1e-9)
+    for r in t.rent.values():
+        assert r.total_usd > 0 and np.isfinite(r.total_usd)
+    assert t.own_usd > 0
