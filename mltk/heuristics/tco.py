@@ -369,7 +369,7 @@ def tco(accelerator: str | Accelerator, devices: ArrayLike = 8, years: ArrayLike
         p = rp.price_usd_per_device_hour
         billed = np.asarray(billed_device_hours(opt, n, yrs, u), float)
         total = billed * p
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if opt in COMMIT_TERM_YEARS:
                 per_year = n * HOURS_PER_YEAR * p * np.ones_like(u)
                 # own(u) < total below the crossing; with no energy slope own is flat
