@@ -7,8 +7,14 @@ from typing import Any, TextIO
 
 from ..foundation.assumptions import Assumptions
 from ..foundation.units import format_si
-from ..heuristics.layouts import RECOMPUTE_MODES, Layout, LayoutResult, Transformer, evaluate_layout, \
-    search_layouts
+from ..heuristics.layouts import (
+    RECOMPUTE_MODES,
+    Layout,
+    LayoutResult,
+    Transformer,
+    evaluate_layout,
+    search_layouts,
+)
 from .args import EPILOG, UsageError, add_accelerator, add_common, add_precision, number, wrap
 from .output import aligned_lines, emit_json, show_percent, table
 
@@ -138,7 +144,8 @@ def register(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
     g.add_argument("--micro-batch", type=number, default=1, help="sequences per micro-batch (default 1)")
     add_accelerator(g)
     add_precision(g)
-    g.add_argument("--devices", type=number, default=None, help="total devices (default tp x pp x dp x cp x ep)")
+    g.add_argument("--devices", type=number, default=None,
+                   help="total devices (default tp x pp x dp x cp x ep)")
     g.add_argument("--devices-per-node", type=number, default=8, help="devices per node (default 8)")
     g.add_argument("--inter-node-bandwidth", type=number, default=None, metavar="BYTES_PER_S",
                    help="inter-node bandwidth per device and direction in bytes/s "
@@ -149,7 +156,8 @@ def register(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
     g.add_argument("--dp", type=number, default=None, help="data parallel degree (default devices / rest)")
     g.add_argument("--cp", type=number, default=1, help="context parallel degree (default 1)")
     g.add_argument("--ep", type=number, default=1, help="expert parallel degree (default 1)")
-    g.add_argument("--virtual-stages", type=number, default=1, help="interleaved stages per device (default 1)")
+    g.add_argument("--virtual-stages", type=number, default=1,
+                   help="interleaved stages per device (default 1)")
     g.add_argument("--zero-stage", type=int, default=1, choices=(0, 1, 2, 3),
                    help="ZeRO stage; 3 = FSDP (default 1)")
     g.add_argument("--recompute", default="selective", choices=RECOMPUTE_MODES,
