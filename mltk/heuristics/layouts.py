@@ -647,7 +647,7 @@ def evaluate_layout(model: Transformer, layout: Layout, *, global_batch: int,
     >>> evaluate_layout(m, Layout(tp=5), global_batch=64, accelerator="A100-80GB")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    mltk.foundation.errors.InputError: tp=5 is invalid: expected a divisor of heads=96 (valid: [1, 2, 3, 4, ...])
+    mltk.foundation.errors.InputError: tp=5 is invalid: expected a divisor of heads=96 (valid: [1, 2, ...])
     """
     if not isinstance(model, Transformer):
         raise InputError("model", model, "a mltk Transformer")
