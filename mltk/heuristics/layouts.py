@@ -15,7 +15,8 @@ The step time is a sum of explicit terms, each a closed form (see :func:`evaluat
 
 * **compute**: matrix-multiply FLOPs at the best measured matmul throughput of the device
   (``mltk/data/matmul_measurements.csv``: the maximum achievable matmul FLOP/s found by a
-  shape scan) plus the memory-bound element-wise work (layer norms, dropout, residuals,
+  shape scan), FlashAttention at its published kernel efficiency
+  (:data:`ATTENTION_KERNEL_EFFICIENCY`, the causal half of the scores only), plus the memory-bound element-wise work (layer norms, dropout, residuals,
   activation functions, and the attention scores unless FlashAttention keeps them on chip)
   at the catalog's memory bandwidth, then :data:`KERNEL_OVERHEAD` for everything else
   (kernel launches, synchronisation, data loading), the low end of the 15-25 % overhead
@@ -40,7 +41,9 @@ The step time is a sum of explicit terms, each a closed form (see :func:`evaluat
 
 Collectives use the textbook ring costs (Thakur et al. 2005; Patarasuk and Yuan 2009) with
 the link bandwidth per direction (the catalog's interconnect bandwidth is bidirectional,
-so half of it) and a latency per step from the assumptions file.
+so half of it; the inter-node figure from the assumptions file) times the bus efficiency
+NCCL achieves on it (:data:`NVLINK_BUS_EFFICIENCY`, :data:`NETWORK_BUS_EFFICIENCY`, from
+published nccl-tests runs), and a latency per step from the assumptions file.
 
 Model FLOPs follow the PaLM convention (Chowdhery et al. 2022, appendix B) that Megatron-LM
 and Llama 3 use for MFU: 6 × (active parameters) + 12 × layers × hidden × sequence per
@@ -89,6 +92,23 @@ GRAD_REDUCE_BYTES = 4.0
 #: Activation recomputation modes (Korthikanti et al. 2022).
 RECOMPUTE_MODES: tuple[str, ...] = ("none", "selective", "full")
 _ACT_BYTES = 2.0   # bf16/fp16 activations and weights on the wire
+#: Achieved bus bandwidth of a large NCCL all-reduce over NVLink / the link's bandwidth per
+#: direction: 208 GB/s of 300 GB/s on 8 A100 SXM4 (nccl-tests issue #178, "A100 - All reduce
+#: performance"; about 200 GB/s in issue #149).
+NVLINK_BUS_EFFICIENCY = 208.0 / 300.0
+#: The same over the inter-node network: 84.8 GB/s average of 100 GB/s (4 HDR 200 Gb/s per
+#: 8 A100s) across 3 nodes (nccl-tests issue #119, "Evaluation of NCCL test result").
+NETWORK_BUS_EFFICIENCY = 84.8 / 100.0
+#: Fraction of the dense peak a FlashAttention-2 kernel reaches, by catalog device (FLOPs of
+#: causal attention counted once, as the kernel papers count them): 50-73 % on A100 (Dao 2023,
+#: arXiv:2307.08691; mid-point used), 35 % on H100 (Shah et al. 2024, FlashAttention-3,
+#: arXiv:2407.08608, which itself reaches 75 %). H200 has the H100's compute.
+ATTENTION_KERNEL_EFFICIENCY: dict[str, float] = {
+    "A100-40GB": 0.615, "A100-80GB": 0.615, "H100-SXM": 0.35, "H100-PCIe": 0.35, "H200": 0.35,
+}
+#: For other devices: their matmul efficiency times the mean of the two published ratios of
+#: attention to matmul efficiency (0.615 / 0.859 on A100, 0.35 / 0.801 on H100).
+ATTENTION_TO_MATMUL_RATIO = (0.615 / 0.859 + 0.35 / 0.801) / 2.0
 
 
 @dataclass(frozen=True)
@@ -422,6 +442,7 @@ def _check_layout(model: Transformer, layout: Layout, global_batch: int, devices
 class _Cluster:
     peak: float
     eta: float
+    eta_attn: float
     mem_bw: float
     memory: float
     intra_bw: float
@@ -460,11 +481,14 @@ def _cluster_cached(name: str, precision: str, per_node: int, inter: float, intr
     if acc.memory_bytes is None or acc.memory_bandwidth_bytes_per_s is None:
         raise InputError("accelerator", acc.name, "a catalog device with memory size and bandwidth")
     link = acc.interconnect_bandwidth_bytes_per_s
-    intra = link / 2.0 if link else inter           # catalog figure is bidirectional
-    return _Cluster(peak=acc.peak_flops(precision), eta=matmul_efficiency(acc, precision),
+    net = inter * NETWORK_BUS_EFFICIENCY
+    intra = link / 2.0 * NVLINK_BUS_EFFICIENCY if link else net   # catalog figure is bidirectional
+    eta = matmul_efficiency(acc, precision)
+    return _Cluster(peak=acc.peak_flops(precision), eta=eta,
+                    eta_attn=ATTENTION_KERNEL_EFFICIENCY.get(acc.name, eta * ATTENTION_TO_MATMUL_RATIO),
                     mem_bw=acc.memory_bandwidth_bytes_per_s,
-                    memory=acc.memory_bytes * DEFAULT_HEADROOM, intra_bw=max(intra, inter),
-                    inter_bw=inter, intra_lat=intra_lat, inter_lat=inter_lat, per_node=per_node)
+                    memory=acc.memory_bytes * DEFAULT_HEADROOM, intra_bw=max(intra, net),
+                    inter_bw=net, intra_lat=intra_lat, inter_lat=inter_lat, per_node=per_node)
 
 
 def _link(c: _Cluster, span: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -488,12 +512,16 @@ def _core(m: Transformer, c: _Cluster, global_batch: int, tp: np.ndarray, pp: np
     dense = m.attention_params_per_layer + m.experts_per_token * m.expert_params
     mm_fwd = 2.0 * mb * s * dense / tp                          # matmuls with weights
     attn_fwd = 4.0 * mb * s * m.seq_len * h / tp                # QK^T and AV (no causal mask)
-    attn_time_fwd = attn_fwd * (0.5 if flash else 1.0)          # FlashAttention skips masked blocks
+    # FlashAttention skips the masked half and runs at its own (published) efficiency;
+    # without it the scores are batched matmuls at the matmul efficiency.
+    attn_eff = c.eta_attn if flash else c.eta
+    attn_time_fwd = attn_fwd * (0.5 if flash else 1.0)
     logits_fwd = 2.0 * mb * s * V * h / tp                      # output layer, last stage
     extra_mm = {"none": 0.0, "selective": 0.0, "full": 1.0}[recompute]
     extra_attn = 0.0 if recompute == "none" else 1.0            # selective recomputes attention
     hw_layer = (3.0 + extra_mm) * mm_fwd + (3.0 + extra_attn) * attn_fwd
-    time_flops_layer = (3.0 + extra_mm) * mm_fwd + (3.0 + extra_attn) * attn_time_fwd
+    layer_kernel_s = (3.0 + extra_mm) * mm_fwd / (c.peak * c.eta) \
+        + (3.0 + extra_attn) * attn_time_fwd / (c.peak * attn_eff)
     # ---- memory-bound element-wise traffic per layer per micro-batch per device (bytes)
     sbh = e * mb * s * h
     split_sp = tp if sp else 1.0
@@ -501,7 +529,7 @@ def _core(m: Transformer, c: _Cluster, global_batch: int, tp: np.ndarray, pp: np
     scores = 0.0 if flash else e * mb * a * s * m.seq_len / tp
     ew_layer = (3.0 + extra_mm) * ew_fwd + (3.0 + extra_mm) * 6.5 * scores \
         + (4.5 * scores if recompute == "selective" else 0.0)
-    compute_mb = (layers_stage * (time_flops_layer / (c.peak * c.eta) + ew_layer / c.mem_bw)
+    compute_mb = (layers_stage * (layer_kernel_s + ew_layer / c.mem_bw)
                   + 3.0 * logits_fwd / pp / (c.peak * c.eta)) * (1.0 + KERNEL_OVERHEAD)
     # ---- tensor parallel: all-reduce equivalents per layer per micro-batch
     tp_bw, tp_lat = _link(c, tp)
@@ -676,9 +704,10 @@ def evaluate_layout(model: Transformer, layout: Layout, *, global_batch: int,
         hardware_flops_per_s_per_device=float(r["hw_fps"]), mfu=float(r["model_fps"]) / c.peak,
         hfu=float(r["hw_fps"]) / c.peak, micro_batches=int(round(float(r["n_micro"]))), devices=n,
         accelerator=(accelerator if isinstance(accelerator, str) else accelerator.name),
-        assumptions={"matmul_efficiency": c.eta, "kernel_overhead": KERNEL_OVERHEAD,
-                     "intra_node_bandwidth_bytes_per_s": c.intra_bw,
-                     "inter_node_bandwidth_bytes_per_s_per_device": c.inter_bw,
+        assumptions={"matmul_efficiency": c.eta, "attention_kernel_efficiency": c.eta_attn,
+                     "kernel_overhead": KERNEL_OVERHEAD,
+                     "intra_node_bus_bandwidth_bytes_per_s": c.intra_bw,
+                     "inter_node_bus_bandwidth_bytes_per_s_per_device": c.inter_bw,
                      "intra_node_latency_s": c.intra_lat, "inter_node_latency_s": c.inter_lat,
                      "usable_memory_fraction": DEFAULT_HEADROOM})
 
@@ -774,5 +803,6 @@ def search_layouts(model: Transformer, devices: int, global_batch: int, *,
         out.append(evaluate_layout(model, lay, global_batch=global_batch, accelerator=accelerator,
                                    devices=devices, devices_per_node=devices_per_node,
                                    precision=precision,
-                                   inter_node_bandwidth_bytes_per_s_per_device=c.inter_bw))
+                                   inter_node_bandwidth_bytes_per_s_per_device=(
+                                       inter_node_bandwidth_bytes_per_s_per_device)))
     return out
