@@ -16,7 +16,8 @@ The step time is a sum of explicit terms, each a closed form (see :func:`evaluat
 * **compute**: matrix-multiply FLOPs at the best measured matmul throughput of the device
   (``mltk/data/matmul_measurements.csv``: the maximum achievable matmul FLOP/s found by a
   shape scan), FlashAttention at its published kernel efficiency
-  (:data:`ATTENTION_KERNEL_EFFICIENCY`, the causal half of the scores only), plus the memory-bound element-wise work (layer norms, dropout, residuals,
+  (:data:`ATTENTION_KERNEL_EFFICIENCY`, the causal half of the scores only), plus the
+  memory-bound element-wise work (layer norms, dropout, residuals,
   activation functions, and the attention scores unless FlashAttention keeps them on chip)
   at the catalog's memory bandwidth, then :data:`KERNEL_OVERHEAD` for everything else
   (kernel launches, synchronisation, data loading), the low end of the 15-25 % overhead
