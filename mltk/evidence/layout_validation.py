@@ -4,7 +4,9 @@ Each row is a published training configuration with its layout and a measured st
 or per-device model FLOP/s. The model's prediction for that layout is compared as
 per-device model FLOP/s (PaLM convention, :attr:`mltk.heuristics.layouts.Transformer.
 model_flops_per_token`); where the source gives a step time, the measured figure is the
-same FLOP count divided by that time, so the comparison is one of step times.
+same FLOP count divided by that time, so the comparison is one of step times. Where the
+source gives per-GPU FLOP/s counted with Narayanan et al.'s eq. 3 (which includes the
+recomputed forward pass), :func:`megatron_flops_per_step` turns them back into a step time.
 """
 
 from __future__ import annotations
@@ -16,7 +18,28 @@ from functools import cache
 from ..foundation.datafiles import opt_float, read_csv
 from ..heuristics.layouts import Layout, LayoutResult, Transformer, evaluate_layout
 
-__all__ = ["LayoutMeasurement", "layout_measurements", "layout_validation", "validation_summary"]
+__all__ = ["LayoutMeasurement", "layout_measurements", "layout_validation", "validation_summary",
+           "megatron_flops_per_step"]
+
+
+def megatron_flops_per_step(model: Transformer, global_batch: int) -> float:
+    """FLOPs per iteration as Narayanan et al. (2021) count them, eq. 3, with recomputation.
+
+    F = 96·B·s·l·h² · (1 + s/(6h) + V/(16·l·h)). Model FLOPs (PaLM convention, no
+    recomputation) are this minus one forward pass of the layers, 24·B·s·l·h² + 4·B·s²·l·h.
+
+    Examples
+    --------
+    >>> m = Transformer(layers=128, hidden=25600, heads=160, vocab=51200, seq_len=2048)
+    >>> f = megatron_flops_per_step(m, 3072)
+    >>> round(f / (3072 * 163e12), 1)   # seconds per iteration at 163 TFLOP/s on 3,072 GPUs
+    102.6
+    >>> b, s, l, h = 3072, 2048, 128, 25600
+    >>> round((f - (24 * b * s * l * h**2 + 4 * b * s**2 * l * h)) / (b * s * m.model_flops_per_token), 3)
+    1.0
+    """
+    b, s, n_l, h, v = global_batch, model.seq_len, model.layers, model.hidden, model.vocab
+    return 96.0 * b * s * n_l * h * h * (1.0 + s / (6.0 * h) + v / (16.0 * n_l * h))
 
 
 @dataclass(frozen=True)
@@ -70,6 +93,9 @@ def layout_measurements() -> tuple[LayoutMeasurement, ...]:
         gb = int(r["global_batch"])
         step = opt_float(r["measured_step_time_s"])
         fps = opt_float(r["measured_model_flops_per_s_per_device"])
+        megatron = opt_float(r.get("measured_megatron_flops_per_s_per_device", ""))
+        if fps is None and step is None and megatron is not None:
+            step = megatron_flops_per_step(model, gb) / (megatron * int(r["devices"]))
         if fps is None:
             if step is None:
                 raise ValueError(f"layout_measurements.csv row {r['id']}: no measurement")
