@@ -157,9 +157,13 @@ def test_pp_not_dividing_layers_lists_valid_choices() -> None:
 
 
 def test_degrees_must_multiply_to_devices() -> None:
-    with pytest.raises(ValueError, match=r"devices=100 .*tp × cp × pp × dp × ep = 8 × 1 × 2 × 4 × 1 = 64"):
+    with pytest.raises(ValueError, match=r"devices=100 .*tp × cp × pp × dp × ep = 8 × 1 × 2 × 4 × 1 = 64 "
+                                         r"\(with these tp, cp, pp, ep the devices must be a multiple of 16\)"):
         evaluate_layout(LLAMA70B, Layout(tp=8, pp=2, dp=4), global_batch=64, accelerator="H100-SXM",
                         devices=100)
+    with pytest.raises(ValueError, match=r"valid: dp=8 for these tp, cp, pp, ep"):
+        evaluate_layout(LLAMA70B, Layout(tp=8, pp=2, dp=4), global_batch=64, accelerator="H100-SXM",
+                        devices=128)
 
 
 def test_micro_batch_must_divide_batch() -> None:
@@ -347,3 +351,19 @@ def test_cli_search_and_errors(capsys) -> None:
     err = capsys.readouterr()[1]
     assert "--tp: 3 is invalid" in err and "valid: [1, 2, 4, 8" in err
     assert "Traceback" not in err
+
+
+# ------------------------------------------------------------------ calculator (UI only)
+
+def test_layout_calculator_shows_the_library_result() -> None:
+    from mltk.layout_widgets import LayoutCalculator
+
+    calc = LayoutCalculator()
+    r = evaluate_layout(LLAMA70B, Layout(tp=8, pp=4, dp=32, virtual_stages=2), global_batch=1024,
+                        accelerator="H100-SXM")
+    assert calc.result.step_time_s == pytest.approx(r.step_time_s)
+    assert calc.image_png.startswith(b"\x89PNG")
+    calc.set(pp="3")
+    assert calc.result is None and "layers=80" in calc.error
+    calc.set(pp="4", devices="1000")
+    assert calc.result is None and "devices" in calc.error

@@ -424,10 +424,12 @@ def _check_layout(model: Transformer, layout: Layout, global_batch: int, devices
     if model.seq_len % layout.cp:
         raise InputError("cp", layout.cp, f"a divisor of seq_len={model.seq_len}")
     if layout.devices != devices:
+        inner = layout.devices // layout.dp
+        hint = (f"valid: dp={devices // inner} for these tp, cp, pp, ep" if devices % inner == 0
+                else f"with these tp, cp, pp, ep the devices must be a multiple of {inner}")
         raise InputError("devices", devices,
                          f"tp × cp × pp × dp × ep = {layout.tp} × {layout.cp} × {layout.pp} × "
-                         f"{layout.dp} × {layout.ep} = {layout.devices}; with these tp, cp, pp, ep "
-                         f"the devices must be a multiple of {layout.devices // layout.dp}")
+                         f"{layout.dp} × {layout.ep} = {layout.devices} ({hint})")
     replicas = layout.dp * layout.ep
     if global_batch % (replicas * layout.micro_batch):
         ok = [d for d in _divisors(global_batch // replicas) if d <= 64] if global_batch % replicas == 0 \
