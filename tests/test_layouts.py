@@ -157,8 +157,9 @@ def test_pp_not_dividing_layers_lists_valid_choices() -> None:
 
 
 def test_degrees_must_multiply_to_devices() -> None:
-    with pytest.raises(ValueError, match=r"devices=100 .*tp × cp × pp × dp × ep = 8 × 1 × 2 × 4 × 1 = 64 "
-                                         r"\(with these tp, cp, pp, ep the devices must be a multiple of 16\)"):
+    expected = (r"devices=100 .*tp × cp × pp × dp × ep = 8 × 1 × 2 × 4 × 1 = 64 "
+                r"\(with these tp, cp, pp, ep the devices must be a multiple of 16\)")
+    with pytest.raises(ValueError, match=expected):
         evaluate_layout(LLAMA70B, Layout(tp=8, pp=2, dp=4), global_batch=64, accelerator="H100-SXM",
                         devices=100)
     with pytest.raises(ValueError, match=r"valid: dp=8 for these tp, cp, pp, ep"):
