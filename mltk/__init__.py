@@ -45,6 +45,8 @@ _LAZY = {
     "CHINCHILLA_TOKENS_PER_PARAM": "heuristics.planning",
     "using_assumptions": "foundation.assumptions",
     "parse_quantity": "foundation.units",
+    "currency_prefix": "foundation.units",
+    "device_hours": "heuristics.utilization",
     "Transformer": "heuristics.layouts",
     "Layout": "heuristics.layouts",
     "LayoutResult": "heuristics.layouts",

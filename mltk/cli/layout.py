@@ -15,7 +15,7 @@ from ..heuristics.layouts import (
     evaluate_layout,
     search_layouts,
 )
-from .args import EPILOG, UsageError, add_accelerator, add_common, add_precision, number, wrap
+from .args import UsageError, add_accelerator, add_command, add_common, add_precision, number
 from .output import aligned_lines, emit_json, show_percent, table
 
 
@@ -119,14 +119,12 @@ def _cmd_layout(args: argparse.Namespace, asm: Assumptions, out: TextIO) -> int:
 
 def register(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
     """Add this group's subcommands to the parser's ``sub`` (an argparse subparsers action)."""
-    p = sub.add_parser(
-        "layout", help="memory, step time and MFU of a parallel training layout",
-        formatter_class=fmt, epilog=EPILOG,
-        description=wrap("Memory per device, step time (compute, tensor-parallel communication, "
-                         "pipeline bubble, exposed data-parallel reduction, expert all-to-all), "
-                         "tokens/s, MFU and HFU of a transformer trained with tensor, pipeline, "
-                         "data, context and expert parallelism; --search lists the fastest "
-                         "layouts that fit."))
+    p = add_command(sub, fmt, "layout", "memory, step time and MFU of a parallel training layout",
+                    "Memory per device, step time (compute, tensor-parallel communication, "
+                    "pipeline bubble, exposed data-parallel reduction, expert all-to-all), "
+                    "tokens/s, MFU and HFU of a transformer trained with tensor, pipeline, "
+                    "data, context and expert parallelism; --search lists the fastest "
+                    "layouts that fit.")
     g = p.add_argument_group("model")
     g.add_argument("--layers", type=number, required=True, help="transformer layers")
     g.add_argument("--hidden", type=number, required=True, help="hidden size")
