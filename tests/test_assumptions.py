@@ -23,7 +23,10 @@ KEYS = [
     "hosting_usd_per_kw_year", "maintenance_fraction_per_year", "staff_usd_per_device_year",
     "host_power_fraction", "idle_power_fraction", "discount_rate", "residual_value_fraction",
     "spot_preemption_overhead", "cloud_provider", "cloud_region", "cloud_prices_path",
-    "grid_region", "grid_carbon_g_per_kwh",
+    "grid_region", "grid_carbon_g_per_kwh", "inter_node_bandwidth_bytes_per_s_per_device",
+    "intra_node_latency_s",
+    "inter_node_latency_s", "failure_rate_per_device_hour", "checkpoint_write_bytes_per_s",
+    "restart_s",
 ]
 
 

@@ -84,6 +84,12 @@ class Assumptions:
     cloud_prices_path: str | None = None
     grid_region: str = "us-central1"
     grid_carbon_g_per_kwh: Range | None = None
+    inter_node_bandwidth_bytes_per_s_per_device: float = 5e10
+    intra_node_latency_s: float = 1e-6
+    inter_node_latency_s: float = 5e-6
+    failure_rate_per_device_hour: float = 1.97e-5
+    checkpoint_write_bytes_per_s: float = 2e12
+    restart_s: float = 600.0
 
     @property
     def currency_prefix(self) -> str:
@@ -135,6 +141,12 @@ _SCHEMA: dict[str, tuple[str, str]] = {
     "cloud_prices_path": ("path_or_null", ""),
     "grid_region": ("label", ""),
     "grid_carbon_g_per_kwh": ("range_or_null", "non_negative"),
+    "inter_node_bandwidth_bytes_per_s_per_device": ("number", "positive"),
+    "intra_node_latency_s": ("number", "non_negative"),
+    "inter_node_latency_s": ("number", "non_negative"),
+    "failure_rate_per_device_hour": ("number", "non_negative"),
+    "checkpoint_write_bytes_per_s": ("number", "positive"),
+    "restart_s": ("number", "non_negative"),
 }
 
 

@@ -11,6 +11,8 @@ tco        total cost of ownership: own versus rent
 planning   budgets, deadlines and compute-optimal model sizes
 memory     memory per device for training and serving
 inference  serving throughput and cost per token
+layouts    parallel training layouts: memory, step time, MFU and HFU per layout, layout search
+goodput    checkpoints, failures and effective training time (Young/Daly)
 
 The public names are re-exported by :mod:`mltk`; import them from there.
 """
