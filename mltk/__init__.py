@@ -45,10 +45,19 @@ _LAZY = {
     "CHINCHILLA_TOKENS_PER_PARAM": "heuristics.planning",
     "using_assumptions": "foundation.assumptions",
     "parse_quantity": "foundation.units",
+    "lora_params": "heuristics.adaptation",
+    "finetune_flops": "heuristics.adaptation",
+    "finetune_memory_bytes": "heuristics.adaptation",
+    "self_hosted_token_costs": "heuristics.adaptation",
+    "cost_per_request": "heuristics.adaptation",
+    "business_case": "handbook.business_case",
+    "npv": "handbook.business_case",
+    "payback_period": "handbook.business_case",
 }
 
 # Subpackages, and the faces that live at the top (loaded on first attribute access).
-_SUBPACKAGES = {"foundation", "heuristics", "evidence", "handbook", "cli", "widgets"}
+_SUBPACKAGES = {"foundation", "heuristics", "evidence", "handbook", "cli", "widgets",
+                "business_case_widgets"}
 
 # Where each module of the flat layout (before 0.2) lives now. ``mltk.drift`` and
 # ``import mltk.drift`` keep working, with a DeprecationWarning naming the new home.
