@@ -208,6 +208,9 @@ class BusinessCase:
         ``"go"`` (pessimistic NPV > 0), ``"no-go"`` (optimistic NPV < 0) or ``"test"``.
     monthly_usd : dict of str to ndarray
         Expected-case signed monthly cash flow of each line item.
+    cumulative_usd : dict of str to ndarray
+        Undiscounted cumulative net cash flow at the end of each month, for
+        ``"pessimistic"``, ``"expected"`` and ``"optimistic"`` inputs.
     """
 
     npv_usd: Range
@@ -222,6 +225,7 @@ class BusinessCase:
     years: float
     discount_rate: float
     monthly_usd: dict[str, Any] = field(repr=False)
+    cumulative_usd: dict[str, Any] = field(repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON."""
@@ -370,4 +374,5 @@ def business_case(value_usd_per_year: Any, *, build_months: Any, team_fte: Any,
         value_usd=value_range, costs_usd=costs, tco_usd=tco_range,
         break_even_value_usd_per_year=break_even, sensitivity=sensitivity,
         verdict=verdict, headline=VERDICTS[verdict], years=horizon, discount_rate=rate,
-        monthly_usd=results["expected"][2])
+        monthly_usd=results["expected"][2],
+        cumulative_usd={k: np.cumsum(sum(results[k][2].values())) for k in results})
