@@ -78,3 +78,13 @@ def test_self_hosted_costs_agree_with_the_inference_module() -> None:
 def test_bad_input_raises(call) -> None:
     with pytest.raises(InputError):
         call()
+
+
+def test_latency_is_prefill_plus_one_step_per_output_token() -> None:
+    c = self_hosted_token_costs(7e9, "H100-SXM", batch=32, efficiency=0.5, price_usd_per_hour=4.0)
+    step = decode_estimate(7e9, "H100-SXM", batch=32, efficiency=0.5).seconds_per_token
+    prefill = 2 * 7e9 / (mltk.accelerator("H100-SXM").peak_flops("bf16") * 0.5)
+    assert c.latency_s(500, 200) == pytest.approx(500 * prefill + 200 * step)
+    r = c.cost_per_request_usd(500, 200)
+    assert r.mid == pytest.approx(cost_per_request(500, 200, c.usd_per_million_input.mid,
+                                                   c.usd_per_million_output.mid))

@@ -177,6 +177,29 @@ class TokenCosts:
         """Plain data (Python floats where scalar)."""
         return {k: to_plain(getattr(self, k)) for k in self.__dataclass_fields__}
 
+    def latency_s(self, input_tokens: ArrayLike, output_tokens: ArrayLike) -> Any:
+        """Roofline floor on one request's latency: prefill, then one decode step per output token.
+
+        ``input_tokens / input_tokens_per_s + output_tokens * batch / output_tokens_per_s``
+        (a decode step serves the whole batch, so one sequence waits ``batch /
+        output_tokens_per_s`` per token). Queueing and network time come on top.
+
+        Examples
+        --------
+        >>> c = self_hosted_token_costs(7e9, "H100-SXM", batch=32, price_usd_per_hour=4.0)
+        >>> round(c.latency_s(500, 200), 2)   # 14 ms prefill + 200 steps of 8.4 ms
+        1.69
+        """
+        i = v.non_negative("input_tokens", input_tokens)
+        o = v.non_negative("output_tokens", output_tokens)
+        return v.scalar_or_array(i / self.input_tokens_per_s
+                                 + o * self.batch / np.asarray(self.output_tokens_per_s))
+
+    def cost_per_request_usd(self, input_tokens: ArrayLike, output_tokens: ArrayLike) -> Range:
+        """USD per request at these token prices (:func:`cost_per_request`)."""
+        return cost_per_request(input_tokens, output_tokens, self.usd_per_million_input,
+                                self.usd_per_million_output)
+
 
 def self_hosted_token_costs(params: float, accelerator: str | Accelerator, *, batch: float = 32,
                             devices: float = 1, precision: str = "bf16",
