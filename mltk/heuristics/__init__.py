@@ -10,6 +10,7 @@ tco        total cost of ownership: own versus rent
 planning   budgets, deadlines and compute-optimal model sizes
 memory     memory per device for training and serving
 inference  serving throughput and cost per token
+reliability failures, checkpoint interval (Young 1974) and goodput
 adaptation build or adapt: LoRA, fine-tuning compute and memory, token costs
 
 The public names are re-exported by :mod:`mltk`; import them from there.
