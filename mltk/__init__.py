@@ -1,13 +1,13 @@
 """mltk: the Machine Learning ToolKit.
 
 Tested heuristics for the questions asked before money is spent on a neural network:
-how fast an accelerator is (seed eq. 1), how much compute training takes (eq. 3),
+how fast an accelerator is (Hooda 2023, eq. 1), how much compute training takes (eq. 3),
 how long (eq. 4), and what it costs to own or rent. All APIs use SI base units.
 
 Examples
 --------
 >>> import mltk
->>> mltk.peak_flops(3840, 1.531e9)  # Tesla P40, seed eq. 2
+>>> mltk.peak_flops(3840, 1.531e9)  # Tesla P40, Hooda (2023) eq. 2
 11758080000000.0
 """
 

@@ -169,7 +169,7 @@ def register(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
     p.set_defaults(func=_cmd_accelerators, parser=p)
     p = sub.add_parser("peak", help="peak throughput, R = 2NC or a catalog device's peak",
                        formatter_class=fmt, epilog=EPILOG,
-                       description=wrap("Peak throughput in FLOP/s: seed eq. 1, R = 2NC, from "
+                       description=wrap("Peak throughput in FLOP/s: Hooda (2023) eq. 1, R = 2NC, from "
                                          "--cores and --clock-hz; or a catalog device's dense peak."))
     p.add_argument("--cores", type=number, metavar="N", help="number of cores N (count)")
     p.add_argument("--clock-hz", type=number, metavar="HZ",

@@ -1,4 +1,4 @@
-"""Training compute: seed eq. 3, C = O_f · O_b · P · S · E."""
+"""Training compute: Hooda (2023) eq. 3, C = O_f · O_b · P · S · E."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ __all__ = ["training_flops", "transformer_training_flops"]
 
 def training_flops(params: ArrayLike, dataset_size: ArrayLike, epochs: ArrayLike = 1,
                    forward_ops: ArrayLike = 2, backward_factor: ArrayLike = 3):
-    """Operations to train a network: seed eq. 3, C = O_f · O_b · P · S · E.
+    """Operations to train a network: Hooda (2023) eq. 3, C = O_f · O_b · P · S · E.
 
     A dense layer does one multiply and one add per parameter per example in the
     forward pass (``forward_ops`` O_f = 2); the backward pass costs about twice the
