@@ -45,6 +45,8 @@ _LAZY = {
     "CHINCHILLA_TOKENS_PER_PARAM": "heuristics.planning",
     "using_assumptions": "foundation.assumptions",
     "parse_quantity": "foundation.units",
+    "currency_prefix": "foundation.units",
+    "device_hours": "heuristics.utilization",
     "lora_params": "heuristics.adaptation",
     "finetune_flops": "heuristics.adaptation",
     "finetune_memory_bytes": "heuristics.adaptation",
