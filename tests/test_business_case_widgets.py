@@ -24,7 +24,7 @@ def test_calculator_matches_business_case() -> None:
     assert calc.image_png.startswith(b"\x89PNG") and "cumulative net cash" in calc.image.value
 
 
-@pytest.mark.parametrize("field,text", [("value_mid", "abc"), ("team_fte", "-1"), ("years", "40")])
+@pytest.mark.parametrize("field,text", [("value_mid", "abc"), ("team_fte", "-1"), ("discount_rate", "1.5")])
 def test_bad_input_shows_a_message_and_no_number(field: str, text: str) -> None:
     calc = BusinessCaseCalculator()
     calc.set(**{field: text})
@@ -32,6 +32,12 @@ def test_bad_input_shows_a_message_and_no_number(field: str, text: str) -> None:
     assert calc.messages()[field]
     calc.set(**{field: BusinessCaseCalculator().fields[field].text.value})
     assert calc.result is not None
+
+
+def test_horizon_beyond_thirty_years_is_reported_in_the_api_words() -> None:
+    calc = BusinessCaseCalculator()
+    calc.set(years="40")
+    assert calc.result is None and "years" in calc.error and "30" in calc.error
 
 
 def test_range_out_of_order_is_reported() -> None:

@@ -78,6 +78,6 @@ def transformer_training_flops(params: ArrayLike, tokens: ArrayLike, *, layers: 
     n_c = v.non_negative("context", context)
     d_m = v.non_negative("d_model", d_model)
     passes = 4.0 if recompute else 3.0
-    dense = training_flops(p, d, forward_ops=2, backward_factor=passes)  # seed eq. 3: 6PD (8PD)
+    dense = training_flops(p, d, forward_ops=2, backward_factor=passes)  # Hooda (2023) eq. 3: 6PD (8PD)
     attention = passes * 2.0 * n_l * n_c * d_m * d
     return v.scalar_or_array(np.asarray(dense) + attention)
