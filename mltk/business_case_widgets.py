@@ -41,7 +41,8 @@ class BusinessCaseCalculator(_Calculator):
     plot_size = (5.4, 2.8)
 
     def _build(self) -> None:
-        self._field("value_low", "value low", "300000", "USD per year at full adoption", constraint="non_negative")
+        nn = "non_negative"
+        self._field("value_low", "value low", "300000", "USD per year at full adoption", constraint=nn)
         self._field("value_mid", "value expected", "600000", "USD per year", constraint="non_negative")
         self._field("value_high", "value high", "900000", "USD per year", constraint="non_negative")
         self._field("build_low", "build time low", "4", "months to first value", constraint="non_negative")
@@ -55,7 +56,7 @@ class BusinessCaseCalculator(_Calculator):
         self._field("training_usd_per_run", "training run", "2000", "USD per run", constraint="non_negative")
         self._field("retrains_per_year", "retraining", "12", "runs per year", constraint="non_negative")
         self._field("serving_usd_per_year", "serving", "20000", "USD per year", constraint="non_negative")
-        self._field("monitoring_usd_per_year", "monitoring", "10000", "USD per year", constraint="non_negative")
+        self._field("monitoring_usd_per_year", "monitoring", "10000", "USD per year", constraint=nn)
         self._field("on_call_usd_per_year", "on-call", "15000", "USD per year", constraint="non_negative")
         self._field("years", "horizon", "3", "years (at most 30)")
         self._field("discount_rate", "discount rate", "0.08", "per year", constraint="unit_interval")
