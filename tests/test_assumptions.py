@@ -21,7 +21,9 @@ KEYS = [
     "prices_usd_per_device_hour", "purchase_prices_usd", "utilization", "amortisation_years",
     "server_usd_per_device", "networking_fraction_of_capex", "storage_usd_per_device",
     "hosting_usd_per_kw_year", "maintenance_fraction_per_year", "staff_usd_per_device_year",
-    "host_power_fraction",
+    "host_power_fraction", "inter_node_bandwidth_bytes_per_s_per_device", "intra_node_latency_s",
+    "inter_node_latency_s", "failure_rate_per_device_hour", "checkpoint_write_bytes_per_s",
+    "restart_s",
 ]
 
 

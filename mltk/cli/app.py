@@ -17,11 +17,11 @@ import numpy as np
 
 from ..foundation.assumptions import ENV_VAR, load_assumptions, using_assumptions
 from ..foundation.errors import AssumptionsError, InputError, MltkError, UnknownAcceleratorError
-from . import catalog, cost, settings, training
+from . import catalog, cost, layout, settings, training
 from .args import EPILOG, PROG, CliParser, UsageError
 
 #: The command groups, in the order ``mltk --help`` lists them.
-COMMAND_GROUPS = (catalog, training, cost, settings)
+COMMAND_GROUPS = (catalog, training, cost, layout, settings)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -75,6 +75,12 @@ class Assumptions:
     maintenance_fraction_per_year: float = 0.0
     staff_usd_per_device_year: float = 0.0
     host_power_fraction: float = 0.0
+    inter_node_bandwidth_bytes_per_s_per_device: float = 5e10
+    intra_node_latency_s: float = 1e-6
+    inter_node_latency_s: float = 5e-6
+    failure_rate_per_device_hour: float = 1.97e-5
+    checkpoint_write_bytes_per_s: float = 2e12
+    restart_s: float = 600.0
 
     @property
     def currency_prefix(self) -> str:
@@ -117,6 +123,12 @@ _SCHEMA: dict[str, tuple[str, str]] = {
     "maintenance_fraction_per_year": ("number", "unit_interval"),
     "staff_usd_per_device_year": ("number", "non_negative"),
     "host_power_fraction": ("number", "non_negative"),
+    "inter_node_bandwidth_bytes_per_s_per_device": ("number", "positive"),
+    "intra_node_latency_s": ("number", "non_negative"),
+    "inter_node_latency_s": ("number", "non_negative"),
+    "failure_rate_per_device_hour": ("number", "non_negative"),
+    "checkpoint_write_bytes_per_s": ("number", "positive"),
+    "restart_s": ("number", "non_negative"),
 }
 
 

@@ -11,7 +11,8 @@ tco        total cost of ownership: own versus rent
 planning   budgets, deadlines and compute-optimal model sizes
 memory     memory per device for training and serving
 inference  serving throughput and cost per token
-reliability failures, checkpoint interval (Young 1974) and goodput
+layouts    parallel training layouts: memory, step time, MFU and HFU per layout, layout search
+goodput    checkpoints, failures and effective training time (Young/Daly)
 adaptation build or adapt: LoRA, fine-tuning compute and memory, token costs
 
 The public names are re-exported by :mod:`mltk`; import them from there.
