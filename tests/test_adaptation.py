@@ -63,9 +63,12 @@ def test_self_hosted_costs_agree_with_the_inference_module() -> None:
     assert c.usd_per_million_output.mid == pytest.approx(cost_per_million(d.tokens_per_s, 2.0))
     peak = mltk.accelerator("A100-80GB").peak_flops("bf16")
     assert c.input_tokens_per_s == pytest.approx(peak * 0.6 / (2 * 7e9))
-    # the default price is the catalog range
+    # the default price is mltk.device_hour_price, a range
     r = self_hosted_token_costs(7e9, "A100-80GB")
-    assert r.usd_per_million_output.low < r.usd_per_million_output.mid < r.usd_per_million_output.high
+    price = mltk.device_hour_price("A100-80GB")
+    d32 = decode_estimate(7e9, "A100-80GB", batch=32, efficiency=0.5)
+    assert r.usd_per_million_output.mid == pytest.approx(cost_per_million(d32.tokens_per_s, price.mid))
+    assert r.usd_per_million_output.low <= r.usd_per_million_output.mid <= r.usd_per_million_output.high
 
 
 @pytest.mark.parametrize("call", [
