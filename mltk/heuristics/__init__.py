@@ -10,6 +10,7 @@ tco        total cost of ownership: own versus rent
 planning   budgets, deadlines and compute-optimal model sizes
 memory     memory per device for training and serving
 inference  serving throughput and cost per token
+serving    serving planner: prefill and decode, latency targets, batching, cost per input and output token
 
 The public names are re-exported by :mod:`mltk`; import them from there.
 """
