@@ -658,7 +658,7 @@ def generation_estimate(model: str | ModelShape, accelerator: str | Accelerator,
     >>> e = generation_estimate("Llama-2-70B", "H100-SXM", prompt_tokens=128, output_tokens=128,
     ...                         batch=64, devices=4, weight_precision="fp8")
     >>> round(e.ttft_s * 1e3), round(e.tpot_s * 1e3, 1), round(e.tokens_per_s), e.bound
-    (20, 9.7, 6474, 'memory')
+    (266, 9.2, 5705, 'memory')
     """
     s = _setup(model, accelerator, devices, weight_precision, kv_precision, efficiency)
     b = _whole("batch", batch)
@@ -742,7 +742,7 @@ def continuous_batching_estimate(model: str | ModelShape, accelerator: str | Acc
     >>> e = continuous_batching_estimate("Llama-3-70B", "H100-SXM", prompt_tokens=5000,
     ...     output_tokens=500, batch=25, devices=2, weight_precision="fp8", kv_precision="bf16")
     >>> round(e.ttft_s * 1e3), round(e.tpot_s * 1e3, 1), round(e.tokens_per_s)
-    (334, 30.4, 823)
+    (296, 27.1, 921)
     """
     s = _setup(model, accelerator, devices, weight_precision, kv_precision, efficiency)
     b = _whole("batch", batch)
@@ -888,7 +888,7 @@ def plan_serving(model: str | ModelShape, accelerator: str | Accelerator, *, req
     ...                     output_tokens=200, ttft_target_s=0.5, tpot_target_s=0.03,
     ...                     weight_precision="fp8")
     >>> plan.feasible, plan.tensor_parallel, plan.batch, plan.devices, plan.binding
-    (True, 4, 64, 104, 'tpot_target')
+    (True, 2, 64, 28, 'tpot_target')
 
     A 5 ms per-token target cannot be met: reading the weights takes longer.
 
