@@ -1,4 +1,4 @@
-"""Commands about serving and memory: ``mltk serve`` (latency, throughput, cost per token) and ``mltk memory``."""
+"""Commands about serving: ``mltk serve`` (latency, throughput, cost per token) and ``mltk memory``."""
 
 from __future__ import annotations
 

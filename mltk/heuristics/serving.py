@@ -683,7 +683,8 @@ def generation_estimate(model: str | ModelShape, accelerator: str | Accelerator,
         kv_precision=s.kv_precision, compute_precision=s.compute_precision,
         ttft_s=float(prefill.seconds), tpot_s=tpot, tokens_per_s=b * o / total,
         input_tokens_per_s=b * p / total, requests_per_s=b / total, prefill=prefill, decode=mid,
-        kv_cache_bytes_per_sequence_start=s.kv_token * p, kv_cache_bytes_per_sequence_end=s.kv_token * (p + o),
+        kv_cache_bytes_per_sequence_start=s.kv_token * p,
+        kv_cache_bytes_per_sequence_end=s.kv_token * (p + o),
         memory_bytes_per_device=need, usable_bytes_per_device=usable, fits=need <= usable,
         max_batch=max_batch, price_usd_per_hour=price, usd_per_million_input_tokens=c_in,
         usd_per_million_output_tokens=c_out)
@@ -728,7 +729,9 @@ def continuous_batching_estimate(model: str | ModelShape, accelerator: str | Acc
         Relative frequency of each request type (default equal).
     batch : int, default 1
         Requests in flight (the concurrency).
-    model, accelerator, devices, weight_precision, kv_precision, efficiency, price_usd_per_hour, headroom
+    model, accelerator, devices, weight_precision, kv_precision : see below
+        As in :func:`generation_estimate`.
+    efficiency, price_usd_per_hour, headroom : see below
         As in :func:`generation_estimate`.
 
     Returns
@@ -870,7 +873,9 @@ def plan_serving(model: str | ModelShape, accelerator: str | Accelerator, *, req
         Degrees to try.
     max_batch : int, default 1024
         Largest batch a replica may run.
-    model, accelerator, prompt_tokens, output_tokens, shares, weight_precision, kv_precision, efficiency, price_usd_per_hour, headroom
+    model, accelerator, prompt_tokens, output_tokens, shares : see below
+        As in :func:`continuous_batching_estimate`.
+    weight_precision, kv_precision, efficiency, price_usd_per_hour, headroom : see below
         As in :func:`continuous_batching_estimate`.
 
     Returns
