@@ -30,7 +30,9 @@ def _whole(option: str, x: float | None) -> int | None:
 def _cmd_serve(args: argparse.Namespace, asm: Assumptions, out: TextIO) -> int:
     from ..heuristics.serving import continuous_batching_estimate, plan_serving
 
-    price = value_range("--price-usd-per-hour", args.price_usd_per_hour)
+    price: Any = value_range("--price-usd-per-hour", args.price_usd_per_hour)
+    if price is not None and price.low == price.high:
+        price = float(price.mid)
     batch = _whole("--batch", args.batch)
     common: dict[str, Any] = dict(prompt_tokens=args.prompt_tokens, output_tokens=args.output_tokens,
                                   weight_precision=args.weight_precision,

@@ -431,13 +431,12 @@ def _setup(model: str | ModelShape, accelerator: str | Accelerator, devices: Any
     if not n.is_integer():
         raise InputError("devices", devices, "a whole number of devices")
     wp = _precision("weight_precision", weight_precision)
-    kp = wp if kv_precision is None else _precision("kv_precision", kv_precision)
-    if kp == "int4":
-        raise InputError("kv_precision", kv_precision, "fp32, fp16, bf16, fp8 or int8")
-    if kv_precision is None and kp in ("int8",):
-        kp = "fp8" if "fp8" in acc.precisions else "bf16"
-    if kv_precision is None and kp == "int4":
-        kp = "bf16"
+    if kv_precision is None:
+        kp = {"int8": "fp8" if "fp8" in acc.precisions else "bf16", "int4": "bf16"}.get(wp, wp)
+    else:
+        kp = _precision("kv_precision", kv_precision)
+        if kp == "int4":
+            raise InputError("kv_precision", kv_precision, "fp32, fp16, bf16, fp8 or int8")
     cp = _compute_precision(acc, wp)
     if acc.memory_bandwidth_bytes_per_s is None or acc.memory_bytes is None:
         raise InputError("accelerator", acc.name, "a device with published memory size and bandwidth")
