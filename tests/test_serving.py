@@ -183,6 +183,13 @@ def test_plan_meets_targets_at_lowest_device_count() -> None:
     assert d["usd_per_million_output_tokens"] == pytest.approx(plan.estimate.usd_per_million_output_tokens)
 
 
+def test_small_load_is_bound_by_the_load() -> None:
+    plan = plan_serving("Llama-3-8B", "H100-SXM", requests_per_s=10, prompt_tokens=500, output_tokens=100,
+                        tpot_target_s=0.1)
+    assert plan.feasible and plan.devices == 1 and plan.binding == "load"
+    assert plan.estimate.requests_per_s >= 10
+
+
 def test_plan_says_which_term_binds_when_infeasible() -> None:
     tpot = plan_serving("Llama-3-70B", "H100-SXM", requests_per_s=1, prompt_tokens=1000,
                         output_tokens=200, tpot_target_s=0.005)

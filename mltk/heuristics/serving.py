@@ -785,7 +785,8 @@ class ServingPlan:
 
     ``binding`` names what limits the plan: for a feasible plan what stops a replica
     taking a larger batch (``"tpot_target"``, ``"ttft_target"``, ``"memory_capacity"``,
-    ``"max_batch"``); for an infeasible one the target missed and the term that sets it
+    ``"max_batch"``), or ``"load"`` where one replica below those limits serves the whole
+    load; for an infeasible one the target missed and the term that sets it
     (e.g. ``"tpot_target: memory"``, ``"ttft_target: compute"``, ``"memory_capacity:
     weights"``).
     """
@@ -939,9 +940,12 @@ def plan_serving(model: str | ModelShape, accelerator: str | Accelerator, *, req
             n = replicas * t
             key = (n * (mid_price or 1.0), e.tpot_s)
             if best is None or key < best[0]:
+                binding = "load" if replicas == 1 and e is not feasible[-1] else stop
+                why = ("one replica below its limits serves the load" if binding == "load"
+                       else f"a larger batch is limited by {stop}")
                 msg = (f"{n} x {acc.name}: {replicas} replica(s) of tensor-parallel {t} at batch "
-                       f"{int(e.batch)}; a larger batch is limited by {stop}")
-                best = (key, ServingPlan(True, stop, msg, shape.name, acc.name, rate, t, int(e.batch),
+                       f"{int(e.batch)}; {why}")
+                best = (key, ServingPlan(True, binding, msg, shape.name, acc.name, rate, t, int(e.batch),
                                          replicas, n, e, None if price is None else price * n))
     if best is not None:
         return best[1]
