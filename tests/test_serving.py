@@ -311,3 +311,11 @@ def test_arrays_of_contexts_stay_finite() -> None:
     b = np.array([1, 8, 64])
     p = forward_pass("Llama-3-8B", "L4", tokens=b, attended_pairs=b * 1e4, kv_tokens=b * 1e4)
     assert np.all(np.isfinite(p.seconds)) and np.all(np.diff(p.seconds) > 0)
+
+
+def test_owned_cost_per_busy_device_hour_prices_a_plan() -> None:
+    owned = mltk.tco("H100-SXM", devices=8, years=3, utilization=0.8, purchase_price_usd=30000,
+                     cloud_price_usd_per_hour=3.0).own_usd_per_device_hour
+    e = generation_estimate("Llama-3-8B", "H100-SXM", prompt_tokens=1000, output_tokens=200, batch=32,
+                            price_usd_per_hour=owned)
+    assert e.usd_per_million_output_tokens == pytest.approx(float(owned) * 1e6 / 3600 / (32 / e.tpot_s))
