@@ -4,7 +4,7 @@ Each row is a published configuration: a model on a tensor-parallel group of one
 accelerator type at a stated batch (or concurrency), prompt and output length. The
 planner predicts it with its default efficiency assumptions, never fitted to these rows:
 
-- ``static_batch`` rows (TensorRT-LLM ``gptSessionBenchmark``): output tokens/s of
+- ``static_batch`` rows (TensorRT-LLM ``gptSessionBenchmark``, vLLM ``benchmark_latency``): output tokens/s of
   :func:`mltk.heuristics.serving.generation_estimate`.
 - ``first_token`` rows: the TTFT of the same function at batch 1.
 - ``concurrency`` rows (NVIDIA NIM with a fixed number of requests in flight):
