@@ -52,6 +52,8 @@ _LAZY = {
     "CHINCHILLA_TOKENS_PER_PARAM": "heuristics.planning",
     "using_assumptions": "foundation.assumptions",
     "parse_quantity": "foundation.units",
+    "currency_prefix": "foundation.units",
+    "device_hours": "heuristics.utilization",
 }
 
 # Subpackages, and the faces that live at the top (loaded on first attribute access).

@@ -99,13 +99,10 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
             return 2
         with using_assumptions(asm.path):
             return int(args.func(args, asm, out))
-    except UsageError as e:
-        err.write(f"{prog}: error: {e}\n")
-        return 2
     except InputError as e:
         err.write(f"{prog}: error: {_option_message(sub, e)}\n")
         return 2
-    except AssumptionsError as e:
+    except (UsageError, AssumptionsError) as e:
         err.write(f"{prog}: error: {e}\n")
         return 2
     except MltkError as e:
