@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .foundation.units import format_money, format_si
+from .foundation.assumptions import assumptions
+from .foundation.units import format_si
 from .heuristics.estimate import device_hour_price
 from .heuristics.serving import (
     SERVING_PRECISIONS,
@@ -37,13 +38,13 @@ class ServingCalculator(_Calculator):
         self._choice("model", "model", [m.name for m in model_shapes()], "Llama-3-70B")
         self._choice("accelerator", "accelerator", _device_names(), "H100-SXM")
         self._choice("weight_precision", "weight precision", list(SERVING_PRECISIONS), "fp8")
-        self._field("prompt_tokens", "prompt tokens", "1000", "per request", minimum=1, inclusive=True)
-        self._field("output_tokens", "output tokens", "200", "per request", minimum=1, inclusive=True)
+        self._field("prompt_tokens", "prompt tokens", "1000", "per request", constraint="at_least_one")
+        self._field("output_tokens", "output tokens", "200", "per request", constraint="at_least_one")
         self._field("requests_per_s", "requests per second", "200")
         self._field("ttft_target_s", "first-token target", "0.5", "s")
         self._field("tpot_target_s", "per-token target", "0.03", "s")
         self._field("price_usd_per_hour", "price per device-hour", f"{price.mid:.4g}",
-                    "USD, at your rent option")
+                    f"{assumptions().currency}, at your rent option")
 
     def _compute(self, values: dict[str, float], choices: dict[str, str]) -> Any:
         for key in ("prompt_tokens", "output_tokens"):
@@ -57,14 +58,15 @@ class ServingCalculator(_Calculator):
             return _table([("result", "cannot meet the target on this device"),
                            ("binding term", plan.binding), ("why", plan.message)])
         e = plan.estimate
+        format_money = assumptions().format_money
         return _table([
             ("layout", f"{plan.replicas} × tensor-parallel {plan.tensor_parallel} = "
                        f"{plan.devices} × {plan.accelerator}, batch {plan.batch}"),
             ("time to first token", f"{e.ttft_s * 1e3:.3g} ms"),
             ("time per output token", f"{e.tpot_s * 1e3:.3g} ms ({e.bound}-bound)"),
             ("output tokens/s", format_si(plan.tokens_per_s)),
-            ("USD per million input tokens", format_money(e.usd_per_million_input_tokens)),
-            ("USD per million output tokens", format_money(e.usd_per_million_output_tokens)),
+            ("per million input tokens", format_money(e.usd_per_million_input_tokens)),
+            ("per million output tokens", format_money(e.usd_per_million_output_tokens)),
             ("cost per hour", format_money(plan.cost_usd_per_hour)),
             ("binding term", plan.binding),
         ])

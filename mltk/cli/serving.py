@@ -7,7 +7,16 @@ from typing import Any, TextIO
 
 from ..foundation.assumptions import Assumptions
 from ..foundation.units import format_si
-from .args import EPILOG, PROG, UsageError, add_accelerator, add_common, number, value_range, wrap
+from .args import (
+    PROG,
+    UsageError,
+    add_accelerator,
+    add_command,
+    add_common,
+    add_price_per_hour,
+    number,
+    value_range,
+)
 from .output import aligned_lines, assumptions_source, emit_json, progress, show_range
 
 _WEIGHT_PRECISIONS = ("fp32", "fp16", "bf16", "fp8", "int8", "int4")
@@ -132,12 +141,11 @@ def _cmd_memory(args: argparse.Namespace, asm: Assumptions, out: TextIO) -> int:
 
 def register(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
     """Add this group's subcommands to the parser's ``sub`` (an argparse subparsers action)."""
-    p = sub.add_parser("serve", help="serving plan: latency, throughput, devices, cost per token",
-                       formatter_class=fmt, epilog=EPILOG,
-                       description=wrap("Prefill and decode on the roofline with tensor-parallel "
-                                         "all-reduce: without --batch, the cheapest batch and device "
-                                         "count that serve --requests-per-s within the latency "
-                                         "targets; with --batch, that configuration's figures."))
+    p = add_command(sub, fmt, "serve", "serving plan: latency, throughput, devices, cost per token",
+                    "Prefill and decode on the roofline with tensor-parallel all-reduce: without "
+                    "--batch, the cheapest batch and device count that serve --requests-per-s within "
+                    "the latency targets; with --batch, that configuration's figures. Any rent "
+                    "option's price per device-hour can be given with --price-usd-per-hour.")
     p.add_argument("--model", default="Llama-3-70B", metavar="NAME",
                    help="model shape, e.g. Llama-2-70B, Llama-3-8B, DeepSeek-V3 (default Llama-3-70B)")
     add_accelerator(p)
@@ -159,16 +167,13 @@ def register(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
                    metavar="PRECISION", help=f"{', '.join(_WEIGHT_PRECISIONS)} (default bf16)")
     p.add_argument("--kv-precision", default=None, type=str.lower, choices=_WEIGHT_PRECISIONS[:-1],
                    metavar="PRECISION", help="KV-cache precision (default: the weights')")
-    p.add_argument("--price-usd-per-hour", type=number, nargs="+", metavar="PRICE",
-                   help="price of one device-hour at your rent option, one value or LOW MID HIGH "
-                        "(default: assumptions file or catalog)")
+    add_price_per_hour(p)
     add_common(p)
     p.set_defaults(func=_cmd_serve, parser=p)
 
-    m = sub.add_parser("memory", help="memory per device to train and to serve a model",
-                       formatter_class=fmt, epilog=EPILOG,
-                       description=wrap("Training state (weights, gradients, optimizer, with ZeRO) "
-                                         "and serving memory (weights plus KV cache) per device."))
+    m = add_command(sub, fmt, "memory", "memory per device to train and to serve a model",
+                    "Training state (weights, gradients, optimizer, with ZeRO) and serving memory "
+                    "(weights plus KV cache) per device.")
     m.add_argument("--model", metavar="NAME", help="model shape (gives params and the KV cache)")
     m.add_argument("--params", type=number, metavar="N", help="parameters (default: the model's)")
     add_accelerator(m, required=False)

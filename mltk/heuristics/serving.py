@@ -564,10 +564,8 @@ def _price(acc: Accelerator, price_usd_per_hour: Any) -> Any:
     """
     if price_usd_per_hour is None:
         return device_hour_price(acc)
-    if isinstance(price_usd_per_hour, Range):
-        for part in price_usd_per_hour:
-            v.positive("price_usd_per_hour", part)
-        return price_usd_per_hour
+    if isinstance(price_usd_per_hour, Range | list | tuple | dict):
+        return Range.coerce(price_usd_per_hour, "price_usd_per_hour", "positive")
     return float(v.positive("price_usd_per_hour", price_usd_per_hour))
 
 
@@ -636,7 +634,7 @@ def generation_estimate(model: str | ModelShape, accelerator: str | Accelerator,
         Default: the weights' (fp8 for int8 weights where the device has fp8, bf16 for int4).
     efficiency : ServingEfficiency, optional
         Default :func:`default_efficiency`.
-    price_usd_per_hour : float or Range, optional
+    price_usd_per_hour : float, Range or (low, mid, high), optional
         Price of one device-hour at any rent option; default :func:`mltk.device_hour_price`.
     headroom : float, default 0.9
         Usable fraction of device memory.
