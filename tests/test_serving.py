@@ -142,7 +142,32 @@ def test_default_price_is_the_device_hour_price_range() -> None:
     assert e.price_usd_per_hour == mltk.device_hour_price("H100-SXM")
     assert isinstance(e.usd_per_million_output_tokens, Range)
     r = e.usd_per_million_output_tokens
-    assert r.low < r.mid < r.high
+    # low end: spot (with its preemption overhead); mid and high: on demand
+    assert r.low < r.mid <= r.high
+
+
+@pytest.mark.parametrize("option", ["on_demand", "commit_1y", "commit_3y", "spot"])
+def test_rent_option_prices_input_and_output_tokens(option) -> None:
+    e = generation_estimate("Llama-3-8B", "H100-SXM", prompt_tokens=1000, output_tokens=200, batch=32,
+                            rent_option=option)
+    price = mltk.device_hour_price("H100-SXM", option)
+    assert e.price_usd_per_hour == price
+    assert e.usd_per_million_output_tokens.mid == pytest.approx(price.mid * 1e6 / 3600 / (32 / e.tpot_s))
+    assert e.usd_per_million_input_tokens.mid == pytest.approx(price.mid * 1e6 / 3600 / (32e3 / e.ttft_s))
+    # a price given wins over the option
+    assert generation_estimate("Llama-3-8B", "H100-SXM", prompt_tokens=10, output_tokens=2,
+                               rent_option=option, price_usd_per_hour=2.0).price_usd_per_hour == 2.0
+
+
+def test_commitments_make_tokens_cheaper_than_on_demand() -> None:
+    kw = dict(requests_per_s=50, prompt_tokens=1000, output_tokens=200, tpot_target_s=0.05,
+              weight_precision="fp8")
+    od = plan_serving("Llama-3-70B", "H100-SXM", rent_option="on_demand", **kw)
+    c3 = plan_serving("Llama-3-70B", "H100-SXM", rent_option="commit_3y", **kw)
+    assert od.devices == c3.devices
+    assert c3.estimate.usd_per_million_output_tokens.mid < od.estimate.usd_per_million_output_tokens.mid
+    with pytest.raises(ValueError, match="rent_option"):
+        plan_serving("Llama-3-70B", "H100-SXM", rent_option="reserved", **kw)
 
 
 def test_continuous_batching_identities_and_mix() -> None:
@@ -286,6 +311,17 @@ def test_cli_serve_bad_input_exits_2(capsys) -> None:
     assert main(["serve", "--accelerator", "H100-SXM", "--model", "Llama-2-70B",
                  "--prompt-tokens", "5000"]) == 2
     assert "4096" in capsys.readouterr().err
+
+
+def test_cli_serve_rent_option(capsys) -> None:
+    code = main(["serve", "--accelerator", "H100-SXM", "--rent-option", "commit_3y", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    plan = plan_serving("Llama-3-70B", "H100-SXM", requests_per_s=1, prompt_tokens=1000, output_tokens=200,
+                        rent_option="commit_3y")
+    assert code == 0
+    assert out["usd_per_million_output_tokens"]["mid"] == pytest.approx(
+        plan.estimate.usd_per_million_output_tokens.mid)
+    assert main(["serve", "--accelerator", "H100-SXM", "--rent-option", "lease"]) == 2
 
 
 def test_cli_serve_infeasible_names_binding_term(capsys) -> None:

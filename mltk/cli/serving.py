@@ -7,6 +7,7 @@ from typing import Any, TextIO
 
 from ..foundation.assumptions import Assumptions
 from ..foundation.units import format_si
+from ..heuristics.rent import RENT_OPTIONS
 from .args import (
     PROG,
     UsageError,
@@ -45,7 +46,8 @@ def _cmd_serve(args: argparse.Namespace, asm: Assumptions, out: TextIO) -> int:
     batch = _whole("--batch", args.batch)
     common: dict[str, Any] = dict(prompt_tokens=args.prompt_tokens, output_tokens=args.output_tokens,
                                   weight_precision=args.weight_precision,
-                                  kv_precision=args.kv_precision, price_usd_per_hour=price)
+                                  kv_precision=args.kv_precision, price_usd_per_hour=price,
+                                  rent_option=args.rent_option)
     with progress("planning"):
         if batch is not None:
             devices = _whole("--devices", args.devices) or 1
@@ -168,6 +170,9 @@ def register(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
     p.add_argument("--kv-precision", default=None, type=str.lower, choices=_WEIGHT_PRECISIONS[:-1],
                    metavar="PRECISION", help="KV-cache precision (default: the weights')")
     add_price_per_hour(p)
+    p.add_argument("--rent-option", choices=RENT_OPTIONS, metavar="OPTION",
+                   help="price device-hours at one rent option: on_demand, spot, or a commitment "
+                        "(commit_1y, commit_3y); default on-demand with spot as the low end")
     add_common(p)
     p.set_defaults(func=_cmd_serve, parser=p)
 

@@ -36,7 +36,7 @@ from ..foundation.ranges import Range, to_plain
 from ..foundation.units import SECONDS_PER_HOUR
 from .compute import training_flops
 from .estimate import device_hour_price
-from .hardware import Accelerator
+from .hardware import Accelerator, check_training_precision
 from .hardware import accelerator as _lookup
 from .timing import training_time
 from .utilization import default_utilization
@@ -135,7 +135,7 @@ def _minimum(a: Range, b: Range) -> Range:
 def max_training_flops(accelerator: str | Accelerator, *, budget_usd: ArrayLike | None = None,
                        deadline_s: ArrayLike | None = None, devices: ArrayLike | None = None,
                        price_usd_per_hour: Any = None, precision: str = "bf16",
-                       utilization: Any = None) -> ComputeBudget:
+                       utilization: Any = None, rent_option: str | None = None) -> ComputeBudget:
     """Largest training compute that fits a money budget and/or a deadline.
 
     Money buys device-hours H = ``budget_usd`` / price; a deadline T on n devices gives
@@ -158,7 +158,10 @@ def max_training_flops(accelerator: str | Accelerator, *, budget_usd: ArrayLike 
         result reports ``devices_needed`` instead.
     price_usd_per_hour : float, (low, mid, high) or Range, optional
         Price of one device-hour (> 0); default :func:`mltk.device_hour_price` (the team's
-        assumptions, or the catalog's on-demand price times ``cloud_price_factor``).
+        assumptions, else on-demand with spot at the low end, from the price table).
+    rent_option : str, optional
+        Price the device-hours at one rent option instead (``"on_demand"``, ``"spot"``, or
+        a commitment the team already holds, ``"commit_1y"``/``"commit_3y"``).
     precision : str, default "bf16"
         Precision whose dense peak is R.
     utilization : float, (low, mid, high) or Range, optional
@@ -198,6 +201,7 @@ def max_training_flops(accelerator: str | Accelerator, *, budget_usd: ArrayLike 
     acc = _lookup(accelerator)
     if budget_usd is None and deadline_s is None:
         raise InputError("budget_usd", None, "a money budget and/or a deadline_s in seconds")
+    check_training_precision(precision)
     peak = acc.peak_flops(precision)
     pos = v.positive
     budget = None if budget_usd is None else v.scalar_or_array(pos("budget_usd", budget_usd))
@@ -211,7 +215,7 @@ def max_training_flops(accelerator: str | Accelerator, *, budget_usd: ArrayLike 
     if price_usd_per_hour is not None:
         price: Range | None = Range.coerce(price_usd_per_hour, "price_usd_per_hour", "positive")
     else:
-        price = device_hour_price(acc)
+        price = device_hour_price(acc, rent_option)
     if budget is not None and price is None:
         raise InputError("price_usd_per_hour", None,
                          f"a price per device-hour: the catalog has none for {acc.name}")

@@ -70,6 +70,7 @@ from .memory import (
     latent_kv_cache_bytes,
     usable_memory_bytes,
 )
+from .rent import check_rent_option
 
 __all__ = [
     "SERVING_PRECISIONS", "ServingEfficiency", "default_efficiency", "ModelShape", "model_shape",
@@ -556,14 +557,19 @@ class ServingEstimate:
         return out
 
 
-def _price(acc: Accelerator, price_usd_per_hour: Any) -> Any:
-    """The price of a device-hour: given (a float or Range), else the team's or catalog's range.
+def _price(acc: Accelerator, price_usd_per_hour: Any, rent_option: str | None = None) -> Any:
+    """The price of a device-hour: given (a float or Range), else a rent option's or the default range.
 
-    Any rent option's price per device-hour (on demand, a commitment, spot, or the owned
-    cost per busy device-hour of :func:`mltk.tco`) can be passed in.
+    ``rent_option`` (``"on_demand"``, ``"commit_1y"``, ``"commit_3y"``, ``"spot"``) picks that
+    option's price from :func:`mltk.device_hour_price`; without it the default range (low =
+    spot with its preemption overhead, mid = high = on demand). A given price wins: pass
+    the owned cost per busy device-hour of :func:`mltk.tco` (``own_usd_per_device_hour``)
+    to price owned hardware.
     """
+    if rent_option is not None:
+        check_rent_option(rent_option)
     if price_usd_per_hour is None:
-        return device_hour_price(acc)
+        return device_hour_price(acc, rent_option)
     if isinstance(price_usd_per_hour, Range | list | tuple | dict):
         return Range.coerce(price_usd_per_hour, "price_usd_per_hour", "positive")
     return float(v.positive("price_usd_per_hour", price_usd_per_hour))
@@ -603,7 +609,7 @@ def generation_estimate(model: str | ModelShape, accelerator: str | Accelerator,
                         prompt_tokens: ArrayLike, output_tokens: ArrayLike, batch: ArrayLike = 1,
                         devices: int = 1, weight_precision: str = "bf16",
                         kv_precision: str | None = None, efficiency: ServingEfficiency | None = None,
-                        price_usd_per_hour: Any = None,
+                        price_usd_per_hour: Any = None, rent_option: str | None = None,
                         headroom: float = DEFAULT_HEADROOM) -> ServingEstimate:
     """A static batch: ``batch`` prompts prefilled together, then decoded to the end together.
 
@@ -635,7 +641,11 @@ def generation_estimate(model: str | ModelShape, accelerator: str | Accelerator,
     efficiency : ServingEfficiency, optional
         Default :func:`default_efficiency`.
     price_usd_per_hour : float, Range or (low, mid, high), optional
-        Price of one device-hour at any rent option; default :func:`mltk.device_hour_price`.
+        Price of one device-hour (any rent option, or the owned cost per busy device-hour of
+        :func:`mltk.tco`); default :func:`mltk.device_hour_price`.
+    rent_option : {"on_demand", "commit_1y", "commit_3y", "spot"}, optional
+        Price at that rent option of the catalog or the team's provider (ignored when
+        ``price_usd_per_hour`` is given); default: the range spot (low) to on demand.
     headroom : float, default 0.9
         Usable fraction of device memory.
 
@@ -672,7 +682,7 @@ def generation_estimate(model: str | ModelShape, accelerator: str | Accelerator,
     mid = _pass(s, b, b * (p + o / 2), b * (p + o / 2))
     total = prefill.seconds + decode_total
     need, usable, max_batch = _memory(s, b, p + o, headroom)
-    price = _price(s.acc, price_usd_per_hour)
+    price = _price(s.acc, price_usd_per_hour, rent_option)
     c_in, c_out = _costs(price, s.tp, b * p / prefill.seconds, b / tpot)
     return ServingEstimate(
         model=s.shape.name, accelerator=s.acc.name, mode="static batch", devices=s.tp, batch=b,
@@ -703,7 +713,7 @@ def continuous_batching_estimate(model: str | ModelShape, accelerator: str | Acc
                                  batch: ArrayLike = 1, devices: int = 1, shares: ArrayLike | None = None,
                                  weight_precision: str = "bf16", kv_precision: str | None = None,
                                  efficiency: ServingEfficiency | None = None,
-                                 price_usd_per_hour: Any = None,
+                                 price_usd_per_hour: Any = None, rent_option: str | None = None,
                                  headroom: float = DEFAULT_HEADROOM) -> ServingEstimate:
     """Steady state of continuous batching with ``batch`` requests in flight, for a request mix.
 
@@ -728,7 +738,7 @@ def continuous_batching_estimate(model: str | ModelShape, accelerator: str | Acc
         Requests in flight (the concurrency).
     model, accelerator, devices, weight_precision, kv_precision : see below
         As in :func:`generation_estimate`.
-    efficiency, price_usd_per_hour, headroom : see below
+    efficiency, price_usd_per_hour, rent_option, headroom : see below
         As in :func:`generation_estimate`.
 
     Returns
@@ -760,7 +770,7 @@ def continuous_batching_estimate(model: str | ModelShape, accelerator: str | Acc
     tpot = float(step.seconds)
     share_in = alone_pf / (alone_pf + alone_dec.seconds)
     need, usable, max_batch = _memory(s, b, float(w @ (p + o)), headroom)
-    price = _price(s.acc, price_usd_per_hour)
+    price = _price(s.acc, price_usd_per_hour, rent_option)
     c_in, c_out = _costs(price, s.tp, pf_tokens / (tpot * share_in), b / (tpot * (1 - share_in)))
     return ServingEstimate(
         model=s.shape.name, accelerator=s.acc.name, mode="continuous batching", devices=s.tp,
@@ -850,6 +860,7 @@ def plan_serving(model: str | ModelShape, accelerator: str | Accelerator, *, req
                  ttft_target_s: float | None = None, tpot_target_s: float | None = None,
                  weight_precision: str = "bf16", kv_precision: str | None = None,
                  efficiency: ServingEfficiency | None = None, price_usd_per_hour: Any = None,
+                 rent_option: str | None = None,
                  tensor_parallel: tuple[int, ...] = TENSOR_PARALLEL_DEGREES, max_batch: int = 1024,
                  headroom: float = DEFAULT_HEADROOM) -> ServingPlan:
     """Batch, tensor-parallel degree and replicas that serve a load within latency targets, cheapest.
@@ -873,7 +884,7 @@ def plan_serving(model: str | ModelShape, accelerator: str | Accelerator, *, req
         Largest batch a replica may run.
     model, accelerator, prompt_tokens, output_tokens, shares : see below
         As in :func:`continuous_batching_estimate`.
-    weight_precision, kv_precision, efficiency, price_usd_per_hour, headroom : see below
+    weight_precision, kv_precision, efficiency, price_usd_per_hour, rent_option, headroom : see below
         As in :func:`continuous_batching_estimate`.
 
     Returns
@@ -906,7 +917,7 @@ def plan_serving(model: str | ModelShape, accelerator: str | Accelerator, *, req
     degrees = sorted({int(_whole("tensor_parallel", t)) for t in tensor_parallel})
     shape, acc = model_shape(model), _lookup(accelerator)
     p, o, w = _mix(prompt_tokens, output_tokens, shares)
-    price = _price(acc, price_usd_per_hour)
+    price = _price(acc, price_usd_per_hour, rent_option)
     mid_price = None if price is None else float(Range.of(price).mid)
     common = dict(prompt_tokens=p, output_tokens=o, shares=w, weight_precision=weight_precision,
                   kv_precision=kv_precision, efficiency=efficiency, price_usd_per_hour=price,
