@@ -34,7 +34,8 @@ from .hardware import accelerator as _lookup
 __all__ = [
     "BYTES_PER_ELEMENT", "OPTIMIZERS", "TRAINING_PRECISIONS", "DEFAULT_HEADROOM", "DeviceFit",
     "bytes_per_element", "training_bytes_per_param", "training_memory_bytes",
-    "activation_memory_bytes", "kv_cache_bytes", "inference_memory_bytes", "devices_needed",
+    "activation_memory_bytes", "kv_cache_bytes", "latent_kv_cache_bytes", "inference_memory_bytes",
+    "devices_needed",
     "accelerators_that_fit", "max_batch_size", "usable_memory_bytes",
 ]
 
@@ -316,6 +317,45 @@ def kv_cache_bytes(layers: ArrayLike, kv_heads: ArrayLike, head_dim: ArrayLike,
     b = v.positive("batch", batch)
     e = bytes_per_element(precision)
     return v.scalar_or_array(2.0 * n_layers * kv * d * n_tokens * b * e)
+
+
+def latent_kv_cache_bytes(layers: ArrayLike, latent_dim: ArrayLike, rope_dim: ArrayLike,
+                          tokens: ArrayLike, batch: ArrayLike = 1, precision: str = "bf16"):
+    """Bytes of the cache of multi-head latent attention (MLA, DeepSeek-V2/V3).
+
+    MLA caches one compressed latent vector of ``latent_dim`` numbers per token and layer,
+    from which keys and values are re-projected, plus a decoupled rotary key of
+    ``rope_dim`` numbers shared by all heads: layers × (latent_dim + rope_dim) × tokens ×
+    batch × bytes per element (DeepSeek-AI, "DeepSeek-V2", 2024, section 2.1).
+
+    Parameters
+    ----------
+    layers, latent_dim, rope_dim : array_like
+        Transformer layers (> 0), ``kv_lora_rank`` d_c (> 0), ``qk_rope_head_dim`` (>= 0).
+    tokens, batch : array_like
+        Cached tokens per sequence and concurrent sequences (> 0).
+    precision : str, default "bf16"
+
+    Returns
+    -------
+    float or ndarray
+        Bytes.
+
+    Examples
+    --------
+    DeepSeek-V3 (61 layers, d_c = 512, rotary 64) in bf16 caches 70 KB per token, a
+    fifth of Llama-2-70B's grouped-query cache (327,680 bytes, :func:`kv_cache_bytes`):
+
+    >>> latent_kv_cache_bytes(61, 512, 64, 1)
+    70272.0
+    """
+    n_layers = v.positive("layers", layers)
+    dc = v.positive("latent_dim", latent_dim)
+    dr = v.non_negative("rope_dim", rope_dim)
+    n_tokens = v.positive("tokens", tokens)
+    b = v.positive("batch", batch)
+    e = bytes_per_element(precision)
+    return v.scalar_or_array(n_layers * (dc + dr) * n_tokens * b * e)
 
 
 def inference_memory_bytes(params: ArrayLike, precision: str = "bf16",
