@@ -13,6 +13,7 @@ cpu_benchmark     measuring this machine's matrix-multiply throughput
 drift             drift statistics (PSI, KS, chi-squared) and monitors
 label_free_monitoring  domain-classifier drift, output drift, performance estimated without labels
 retraining        continuous-training policies, simulated
+device_costs      one workload priced on several accelerators (the platform chapters' table)
 
 They build on :mod:`mltk.heuristics` and :mod:`mltk.foundation`, never the other way round.
 """
