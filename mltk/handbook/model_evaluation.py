@@ -11,6 +11,9 @@ Machine Learning part of the handbook teaches:
 - :func:`adjusted_rand_index`: deprecated, use ``sklearn.metrics.adjusted_rand_score``;
 - :func:`clustering_stability`: mean agreement of k-means partitions fitted on bootstrap resamples.
 
+scikit-learn is needed by :func:`clustering_stability`, :func:`adjusted_rand_index` and grouped
+splits, and imported on first use; the rest needs numpy and scipy only.
+
 Examples
 --------
 >>> from mltk.handbook.model_evaluation import skill_score
