@@ -34,8 +34,9 @@ from ..foundation.checks import _as_float_array, fraction, scalar_or_array
 from ..foundation.errors import InputError
 from ..foundation.ranges import Range
 
-__all__ = ["adjusted_rand_index", "bootstrap_interval", "clustering_stability",
-           "skill_score", "split_train_validation_test"]
+# adjusted_rand_index stays importable by name but, deprecated, is no longer listed here.
+__all__ = ["bootstrap_interval", "clustering_stability", "skill_score",
+           "split_train_validation_test"]
 
 IndexArray = NDArray[np.intp]
 
