@@ -1,13 +1,13 @@
 """mltk: the Machine Learning ToolKit.
 
 Tested heuristics for the questions asked before money is spent on a neural network:
-how fast an accelerator is (seed eq. 1), how much compute training takes (eq. 3),
+how fast an accelerator is (Hooda 2023, eq. 1), how much compute training takes (eq. 3),
 how long (eq. 4), and what it costs to own or rent. All APIs use SI base units.
 
 Examples
 --------
 >>> import mltk
->>> mltk.peak_flops(3840, 1.531e9)  # Tesla P40, seed eq. 2
+>>> mltk.peak_flops(3840, 1.531e9)  # Tesla P40, Hooda (2023) eq. 2
 11758080000000.0
 """
 
@@ -68,10 +68,19 @@ _LAZY = {
     "young_daly_interval_s": "heuristics.goodput",
     "checkpoint_bytes": "heuristics.goodput",
     "layout_validation": "evidence.layout_validation",
+    "lora_params": "heuristics.adaptation",
+    "finetune_flops": "heuristics.adaptation",
+    "finetune_memory_bytes": "heuristics.adaptation",
+    "self_hosted_token_costs": "heuristics.adaptation",
+    "cost_per_request": "heuristics.adaptation",
+    "business_case": "handbook.business_case",
+    "npv": "handbook.business_case",
+    "payback_period": "handbook.business_case",
 }
 
 # Subpackages, and the faces that live at the top (loaded on first attribute access).
-_SUBPACKAGES = {"foundation", "heuristics", "evidence", "handbook", "cli", "widgets"}
+_SUBPACKAGES = {"foundation", "heuristics", "evidence", "handbook", "cli", "widgets",
+                "business_case_widgets"}
 
 # Where each module of the flat layout (before 0.2) lives now. ``mltk.drift`` and
 # ``import mltk.drift`` keep working, with a DeprecationWarning naming the new home.

@@ -168,7 +168,7 @@ def register(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
     add_common(p)
     p.set_defaults(func=_cmd_accelerators, parser=p)
     p = add_command(sub, fmt, "peak", "peak throughput, R = 2NC or a catalog device's peak",
-                    "Peak throughput in FLOP/s: seed eq. 1, R = 2NC, from "
+                    "Peak throughput in FLOP/s: Hooda (2023) eq. 1, R = 2NC, from "
                     "--cores and --clock-hz; or a catalog device's dense peak.")
     p.add_argument("--cores", type=number, metavar="N", help="number of cores N (count)")
     p.add_argument("--clock-hz", type=number, metavar="HZ",

@@ -4,6 +4,7 @@ Modules
 -------
 decision          when to use machine learning: a scored questionnaire
 business_value    the value of a model's decisions against their cost
+business_case     go/no-go: NPV and payback of value against the full cost
 datasets          dataset size, labelling cost and splits
 fairness          group fairness metrics
 model_evaluation  metrics with intervals, thresholds, calibration

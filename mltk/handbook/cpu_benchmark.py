@@ -7,7 +7,7 @@ test suite asserts on them.
 
 Sources
 -------
-- Multiply-add counted as two operations: NVIDIA, "Achieved FLOPs" (the seed's eq. 1).
+- Multiply-add counted as two operations: NVIDIA, "Achieved FLOPs" (Hooda (2023) eq. 1).
 - CPU peak = cores × clock × FLOP per cycle, with FLOP per cycle = SIMD lanes × FMA units × 2:
   Williams, Waterman and Patterson, "Roofline", CACM 52(4), 2009 (peak from the
   micro-architecture); A. Fog, "The microarchitecture of Intel, AMD and VIA CPUs"
@@ -278,7 +278,7 @@ def cpu_peak_flops(dtype: Any = "float64", *, cores: int | None = None,
     """Best-effort theoretical peak of this machine's CPU: cores × clock × FLOP per cycle.
 
     FLOP per cycle per core = SIMD lanes × FMA units × 2, where lanes = SIMD width /
-    element width. This is seed eq. 1 (:func:`mltk.peak_flops`) with ``ops_per_cycle``
+    element width. This is Hooda (2023) eq. 1 (:func:`mltk.peak_flops`) with ``ops_per_cycle``
     widened from one scalar FMA to the vector units. Every input may be given; those not
     given are read from the operating system where it exposes them, and otherwise
     assumed, and the result says which (``sources``, ``assumed``).

@@ -13,6 +13,7 @@ memory     memory per device for training and serving
 inference  serving throughput and cost per token
 layouts    parallel training layouts: memory, step time, MFU and HFU per layout, layout search
 goodput    checkpoints, failures and effective training time (Young/Daly)
+adaptation build or adapt: LoRA, fine-tuning compute and memory, token costs
 
 The public names are re-exported by :mod:`mltk`; import them from there.
 """

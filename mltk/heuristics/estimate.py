@@ -122,8 +122,8 @@ def estimate_training(params: ArrayLike, dataset_size: ArrayLike, epochs: ArrayL
                       flops: ArrayLike | None = None, rent_option: str | None = None) -> TrainingEstimate:
     """Estimate compute, time, device-hours, energy and cost of one training run.
 
-    Compute is seed eq. 3 (C = O_f·O_b·P·S·E, or ``flops`` if you know it); time is
-    seed eq. 4 with ``devices`` accelerators each sustaining ``utilization`` of the
+    Compute is Hooda (2023) eq. 3 (C = O_f·O_b·P·S·E, or ``flops`` if you know it); time is
+    Hooda (2023) eq. 4 with ``devices`` accelerators each sustaining ``utilization`` of the
     dense peak at ``precision`` (a training precision: int8, fp4 and int4 raise
     :class:`~mltk.foundation.errors.UnsupportedPrecisionError`). Energy follows the one
     convention of :mod:`mltk.heuristics.energy` (device-hours × TDP × (1 + host fraction)
@@ -154,7 +154,7 @@ def estimate_training(params: ArrayLike, dataset_size: ArrayLike, epochs: ArrayL
     electricity_usd_per_kwh : float, optional
         Tariff for ``energy_cost_usd``; default from the assumptions file.
     forward_ops, backward_factor
-        O_f and O_b of seed eq. 3.
+        O_f and O_b of Hooda (2023) eq. 3.
     flops : float, optional
         Known training compute in FLOP; replaces C = O_f·O_b·P·S·E.
 

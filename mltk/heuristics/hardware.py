@@ -1,4 +1,4 @@
-"""Accelerators: the catalog (``data/accelerators.csv``) and peak throughput, seed eq. 1."""
+"""Accelerators: the catalog (``data/accelerators.csv``) and peak throughput, Hooda (2023) eq. 1."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ TRAINING_PRECISIONS: tuple[str, ...] = ("fp64", "fp32", "tf32", "fp16", "bf16", 
 
 
 def peak_flops(cores: ArrayLike, clock_hz: ArrayLike, ops_per_cycle: ArrayLike = 2):
-    """Peak throughput of ``cores`` units at ``clock_hz``: seed eq. 1, R = 2NC.
+    """Peak throughput of ``cores`` units at ``clock_hz``: Hooda (2023) eq. 1, R = 2NC.
 
     Each CUDA core retires one fused multiply-add (FFMA) per cycle, which counts as
     two floating-point operations, hence the default ``ops_per_cycle=2``.
@@ -52,7 +52,7 @@ def peak_flops(cores: ArrayLike, clock_hz: ArrayLike, ops_per_cycle: ArrayLike =
 
     Examples
     --------
-    The seed's worked example, the Tesla P40:
+    The worked example of Hooda (2023), the Tesla P40:
 
     >>> peak_flops(3840, 1.531e9)
     11758080000000.0

@@ -7,10 +7,10 @@ Two questions, each answered with the formulas' single homes:
   as a :class:`mltk.Range` (the utilization and price ranges carried through), and which
   constraint binds. Money buys device-hours (budget / price); a deadline gives
   devices × deadline of wall-clock device-time; each device-second performs
-  peak × utilization FLOP (seed eq. 4 inverted through :func:`mltk.training_time`).
+  peak × utilization FLOP (Hooda (2023) eq. 4 inverted through :func:`mltk.training_time`).
 * :func:`compute_optimal_split`: for a transformer language model, the split of C into
   parameters N and training tokens D that Hoffmann et al. (2022, "Chinchilla") found
-  compute-optimal: about 20 tokens per parameter, so with C = 6·N·D (seed eq. 3 through
+  compute-optimal: about 20 tokens per parameter, so with C = 6·N·D (Hooda (2023) eq. 3 through
   :func:`mltk.training_flops`), N = sqrt(C / 120) and D = 20·N.
 
 Examples
@@ -116,7 +116,7 @@ class ComputeOptimalSplit:
 
 
 def _flops_per_device_second(peak: float, u: Range) -> Range:
-    # Seed eq. 4 inverted: training_time is linear in C, so one second of one device
+    # Hooda (2023) eq. 4 inverted: training_time is linear in C, so one second of one device
     # performs 1 / training_time(1 FLOP) FLOP.
     return u.map(lambda x: 1.0 / training_time(1.0, peak, 1, x))
 
@@ -139,7 +139,7 @@ def max_training_flops(accelerator: str | Accelerator, *, budget_usd: ArrayLike 
     """Largest training compute that fits a money budget and/or a deadline.
 
     Money buys device-hours H = ``budget_usd`` / price; a deadline T on n devices gives
-    H = n·T / 3600. Each device-hour performs 3600 · R · u FLOP (seed eq. 4, T = C / (R·n·u),
+    H = n·T / 3600. Each device-hour performs 3600 · R · u FLOP (Hooda (2023) eq. 4, T = C / (R·n·u),
     inverted through :func:`mltk.training_time`), with R the dense peak at ``precision``
     and u the end-to-end utilization. With both constraints the smaller compute wins and
     ``binding`` names it. The low end pairs the lowest utilization with the highest price,
@@ -180,7 +180,7 @@ def max_training_flops(accelerator: str | Accelerator, *, budget_usd: ArrayLike 
 
     References
     ----------
-    Seed eq. 4; Hoffmann et al. (2022), "Training Compute-Optimal Large Language Models".
+    Hooda (2023) eq. 4; Hoffmann et al. (2022), "Training Compute-Optimal Large Language Models".
 
     Examples
     --------
@@ -282,7 +282,7 @@ def compute_optimal_split(flops: Any, tokens_per_param: ArrayLike = CHINCHILLA_T
 
     Hoffmann et al. (2022) found that, for a fixed compute budget, loss is lowest when
     parameters N and training tokens D grow in equal proportion, at about 20 tokens per
-    parameter. With C = 6·N·D (seed eq. 3 with O_f = 2, O_b = 3, one epoch, computed by
+    parameter. With C = 6·N·D (Hooda (2023) eq. 3 with O_f = 2, O_b = 3, one epoch, computed by
     :func:`mltk.training_flops`) and D = r·N, C = 6·r·N², so N = sqrt(C / (6·r)) and
     D = r·N; for r = 20, N = sqrt(C / 120).
 
