@@ -12,6 +12,7 @@ learning          learning curves and how much more data helps
 small_network     a small neural network written out in numpy
 cpu_benchmark     measuring this machine's matrix-multiply throughput
 drift             drift statistics (PSI, KS, chi-squared) and monitors
+label_free_monitoring  domain-classifier drift, output drift, performance estimated without labels
 retraining        continuous-training policies, simulated
 device_costs      one workload priced on several accelerators (the platform chapters' table)
 
