@@ -135,3 +135,12 @@ def test_no_tasklist_syntax_in_pages() -> None:
     """`- [ ]` crashes myst-nb's reader on notebook pages (see CONTRIBUTING.md)."""
     for md in Path(ROOT, "book").rglob("*.md"):
         assert "\n- [ ]" not in md.read_text(), md
+
+
+def test_no_bibliography_key_is_defined_twice() -> None:
+    """sphinxcontrib-bibtex warns on a repeated key (fails the -W build); catch it in the fast run."""
+    seen: dict[str, Path] = {}
+    for bib in sorted(Path(ROOT, "book").rglob("*.bib")):
+        for key in re.findall(r"^@\w+\{([^,\s]+),", bib.read_text(), re.M):
+            assert key not in seen, f"{key} is in both {seen[key]} and {bib}"
+            seen[key] = bib
