@@ -8,16 +8,15 @@ from typing import Any, TextIO
 
 from ..foundation.assumptions import Assumptions
 from ..foundation.units import format_si
-from ..heuristics.hardware import Accelerator, accelerator, accelerators, peak_flops
+from ..heuristics.hardware import TRAINING_PRECISIONS, Accelerator, accelerator, accelerators, peak_flops
 from .args import (
-    EPILOG,
     PROG,
     UsageError,
     add_accelerator,
+    add_command,
     add_common,
     add_precision,
     number,
-    wrap,
 )
 from .output import (
     aligned_lines,
@@ -69,6 +68,8 @@ def _cmd_accelerators(args: argparse.Namespace, asm: Assumptions, out: TextIO) -
         for a in accs:
             d = {k: getattr(a, k) for k in a.__dataclass_fields__}
             d["precisions"] = list(a.precisions)
+            d["dense_peak_flops"] = dict(a.peak_flops_by_precision)  # FLOP/s (OP/s for int8, int4)
+            d["training_precisions"] = [p for p in a.precisions if p in TRAINING_PRECISIONS]
             d["device_hour_price"] = device_hour_price(a)
             d["purchase_price"] = purchase(a)
             d["currency"] = asm.currency
@@ -96,8 +97,8 @@ def _cmd_accelerators(args: argparse.Namespace, asm: Assumptions, out: TextIO) -
     out.write(table(rows, header) + "\n")
     out.write(f"\nPeaks are dense (no 2:4 sparsity). 'per hour' is the mid price of one "
               f"device-hour and 'purchase' the price of one device, in {asm.currency}, from "
-              f"the assumptions file where it sets them, else from the catalog "
-              f"(on-demand price × cloud_price_factor).\n")
+              f"the assumptions file where it sets them, else from the price table "
+              f"(on-demand; mltk tco lists every rent option).\n")
     return 0
 
 
@@ -148,9 +149,8 @@ def _cmd_peak(args: argparse.Namespace, asm: Assumptions, out: TextIO) -> int:
 
 def register(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
     """Add this group's subcommands to the parser's ``sub`` (an argparse subparsers action)."""
-    p = sub.add_parser("accelerators", help="the accelerator catalog as a table",
-                       formatter_class=fmt, epilog=EPILOG,
-                       description=wrap("The accelerator catalog, filtered and sorted."))
+    p = add_command(sub, fmt, "accelerators", "the accelerator catalog as a table",
+                    "The accelerator catalog, filtered and sorted.")
     p.add_argument("--vendor", metavar="NAME", help="NVIDIA, Google or AWS (any case)")
     p.add_argument("--kind", choices=("gpu", "tpu", "asic"), help="device kind")
     mem = p.add_mutually_exclusive_group()
@@ -167,10 +167,9 @@ def register(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
     p.add_argument("--reverse", action="store_true", help="reverse the sort order")
     add_common(p)
     p.set_defaults(func=_cmd_accelerators, parser=p)
-    p = sub.add_parser("peak", help="peak throughput, R = 2NC or a catalog device's peak",
-                       formatter_class=fmt, epilog=EPILOG,
-                       description=wrap("Peak throughput in FLOP/s: seed eq. 1, R = 2NC, from "
-                                         "--cores and --clock-hz; or a catalog device's dense peak."))
+    p = add_command(sub, fmt, "peak", "peak throughput, R = 2NC or a catalog device's peak",
+                    "Peak throughput in FLOP/s: Hooda (2023) eq. 1, R = 2NC, from "
+                    "--cores and --clock-hz; or a catalog device's dense peak.")
     p.add_argument("--cores", type=number, metavar="N", help="number of cores N (count)")
     p.add_argument("--clock-hz", type=number, metavar="HZ",
                    help="clock frequency C in Hz (1.531e9 or 1.531G, not 1.531)")

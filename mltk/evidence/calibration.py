@@ -8,7 +8,7 @@ leave-one-out error; without a plan, the pooled quantiles of :func:`utilization_
 
 Two compute figures exist for each run:
 
-* :func:`planner_flops`: what a planner computes *before* training with seed eq. 3,
+* :func:`planner_flops`: what a planner computes *before* training with Hooda (2023) eq. 3,
   C = O_f·O_b·P·S·E (:func:`mltk.training_flops`), from the parameters (active
   parameters for a mixture of experts), the dataset size and the epochs; for vision
   models, whose weights are reused at every spatial position or patch, from the
@@ -30,9 +30,9 @@ from ..foundation.datafiles import opt_float, read_csv
 from ..foundation.errors import InputError, MltkError
 from ..foundation.ranges import Range
 from ..foundation.units import SECONDS_PER_HOUR, format_si
-from ..heuristics import estimate as _estimate
 from ..heuristics.compute import training_flops
 from ..heuristics.hardware import Accelerator, accelerator
+from ..heuristics.utilization import default_utilization, register_utilization_source
 
 __all__ = ["TrainingRun", "training_runs", "planner_inputs", "planner_flops",
            "implied_utilization", "calibration_runs", "utilization_from_runs",
@@ -151,7 +151,7 @@ def training_runs() -> tuple[TrainingRun, ...]:
 
 
 def planner_inputs(run: TrainingRun) -> dict[str, float] | None:
-    """What a planner feeds seed eq. 3 for ``run``: params, dataset size, epochs and O_f.
+    """What a planner feeds Hooda (2023) eq. 3 for ``run``: params, dataset size, epochs and O_f.
 
     The keys are those of :func:`mltk.training_flops` (``params``, ``dataset_size``,
     ``epochs``, ``forward_ops``). ``params`` is the active parameter count for a
@@ -254,38 +254,8 @@ def utilization_from_runs(runs: Iterable[TrainingRun] | None = None,
     return _quantile_range(values, tuple(quantiles))
 
 
-def default_utilization(accelerator: str | Accelerator | None = None, precision: str = "bf16",
-                        devices: Any = None, params: Any = None,
-                        hours_basis: str = "elapsed") -> Range:
-    """The utilization range used when none is given.
-
-    The team's assumptions file wins where it sets ``utilization``. Otherwise, for a
-    plan (``accelerator`` given), the utilization model's prediction
-    (:func:`predict_utilization`); without an accelerator, nothing is known about the
-    plan and the :data:`UTILIZATION_QUANTILES` of every published run's implied
-    utilization are returned (:func:`utilization_from_runs`), the wide pooled range.
-
-    Examples
-    --------
-    >>> u = default_utilization()
-    >>> 0 < u.low <= u.mid <= u.high <= 1
-    True
-    >>> plan = default_utilization("H100-SXM", "bf16", devices=2048, params=70e9)
-    >>> plan.high / plan.low < u.high / u.low   # a plan narrows the pooled range
-    True
-    """
-    from ..foundation.assumptions import assumptions
-
-    override = assumptions().utilization
-    if override is not None:
-        return override
-    if accelerator is None:
-        return utilization_from_runs(training_runs())
-    return predict_utilization(accelerator, precision, devices, params, hours_basis).utilization
-
-
 def seed_kernel_efficiency() -> Range:
-    """The seed's observation for well-fed kernels: 15-25% below peak, i.e. 75-85% of it.
+    """The observation of Hooda (2023) for well-fed kernels: 15-25% below peak, i.e. 75-85% of it.
 
     This is a kernel-level efficiency (one large matrix product kept busy), not the
     end-to-end utilization of a training run, which also pays for communication, data
@@ -641,6 +611,15 @@ def predict_utilization(accelerator: str | Accelerator = "H100-SXM", precision: 
                                                hours_basis)
 
 
-# estimate_training (heuristics, a band below) asks for its default utilization through
-# this hook, so heuristics never imports evidence.
-_estimate.set_utilization_provider(predict_utilization)
+def _utilization_source(accelerator: str | Accelerator | None, precision: str, devices: Any,
+                        params: Any, hours_basis: str) -> tuple[Range, tuple[str, ...]]:
+    if accelerator is None:   # no plan: the pooled quantiles of every published run
+        return utilization_from_runs(training_runs()), ()
+    pred = predict_utilization(accelerator, precision, devices, params, hours_basis)
+    return pred.utilization, pred.notes
+
+
+# The heuristics' default utilization, when the assumptions file leaves it null (see
+# mltk.heuristics.utilization): the model's prediction for a plan, the pooled quantiles
+# of the published runs without one.
+register_utilization_source(_utilization_source)
