@@ -208,3 +208,26 @@ def test_seed_kernel_efficiency_is_above_end_to_end_utilization() -> None:
     assert k.low == 0.75 and k.high == 0.85
     assert mltk.default_utilization().high < k.low
     assert cal.predict_utilization("H100-SXM", devices=2048, params=7e10).utilization.high < k.low
+
+
+def test_every_run_with_hours_states_its_hours_basis() -> None:
+    for r in RUNS:
+        if r.device_hours is not None:
+            assert r.hours_basis in cal.HOURS_BASES, r.run_id
+        else:
+            assert r.hours_basis == "", r.run_id
+    assert len(RUNS) >= 40
+    # DeepSeek's H800 is an H100 SXM5 with NVLink cut to 400 GB/s: same tensor peaks
+    h800, h100 = mltk.accelerator("H800"), mltk.accelerator("H100-SXM")
+    assert h800.peak_flops("fp8") == h100.peak_flops("fp8") == 1.979e15
+    assert h800.interconnect_bandwidth_bytes_per_s == 4e11 < h100.interconnect_bandwidth_bytes_per_s
+    assert cal.GENERATIONS[cal.accelerator_generation("H800")][0] == "H100 era"
+
+
+def test_deepseek_v3_reproduces_its_published_rate() -> None:
+    # 2,664K GPU-hours of pre-training over 14.8T tokens = 180K per trillion (DeepSeek-V3 report)
+    v3 = _run("deepseek-v3")
+    assert 2.664e6 / (v3.dataset_size / 1e12) == pytest.approx(180e3, rel=0.001)
+    assert v3.planner_flops == pytest.approx(6 * 37e9 * 14.8e12)
+    assert cal.planner_utilization(v3) == pytest.approx(
+        6 * 37e9 * 14.8e12 / (2.788e6 * 3600 * 1.979e15))
