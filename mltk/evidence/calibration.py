@@ -693,6 +693,19 @@ def predict_utilization(accelerator: str | Accelerator = "H100-SXM", precision: 
         ``utilization`` (Range, never NaN) and ``notes`` saying where evidence is missing
         and the interval was widened.
 
+    Notes
+    -----
+    The interval is the jackknife+ of the leave-one-out fits (:func:`fit_utilization_model`).
+    Each missing piece of evidence widens both ends by the size of the effect it leaves
+    unknown, the pieces added in quadrature: a device no run used, half the spread of the
+    generation effects (:attr:`UtilizationModel.generation_spread_dex`); a precision no
+    run used, half the log10 ratio of its peak to the 16-bit peak, the middle moving to
+    the geometric middle of no speed-up and the full one; a model size or device count
+    more than a factor 2 beyond the runs, its coefficient times the distance in decades.
+    The prediction assumes the planner's C = 6·P·D describes the run; it does not for an
+    encoder-decoder, a model distilled from a teacher's outputs during pre-training or
+    one pruned from a larger model (:func:`formula_applies`).
+
     Examples
     --------
     >>> p = predict_utilization("H100-SXM", "bf16", devices=2048, params=70e9)
