@@ -88,8 +88,7 @@ _LAZY = {
 }
 
 # Subpackages, and the faces that live at the top (loaded on first attribute access).
-_SUBPACKAGES = {"foundation", "heuristics", "evidence", "handbook", "cli", "widgets",
-                "business_case_widgets"}
+_SUBPACKAGES = {"foundation", "heuristics", "evidence", "handbook", "cli", "widgets"}
 
 # Where each module of the flat layout (before 0.2) lives now. ``mltk.drift`` and
 # ``import mltk.drift`` keep working, with a DeprecationWarning naming the new home.

@@ -27,12 +27,12 @@ from typing import Any
 import ipywidgets as w
 import numpy as np
 
-from .evidence.calibration import default_utilization
-from .foundation.assumptions import assumptions
-from .foundation.checks import check
-from .foundation.errors import InputError
-from .foundation.ranges import Range
-from .foundation.units import (
+from ..evidence.calibration import default_utilization
+from ..foundation.assumptions import assumptions
+from ..foundation.checks import check
+from ..foundation.errors import InputError
+from ..foundation.ranges import Range
+from ..foundation.units import (
     SECONDS_PER_DAY,
     currency_prefix,
     format_duration,
@@ -40,13 +40,13 @@ from .foundation.units import (
     format_si,
     parse_quantity,
 )
-from .heuristics import estimate as _estimate
-from .heuristics.compute import training_flops
-from .heuristics.estimate import device_hour_price, estimate_training
-from .heuristics.hardware import PRECISIONS, TRAINING_PRECISIONS, accelerator, accelerators, peak_flops
-from .heuristics.tco import capex_per_device, tco
-from .heuristics.timing import training_time
-from .heuristics.utilization import device_hours
+from ..heuristics import estimate as _estimate
+from ..heuristics.compute import training_flops
+from ..heuristics.estimate import device_hour_price, estimate_training
+from ..heuristics.hardware import PRECISIONS, TRAINING_PRECISIONS, accelerator, accelerators, peak_flops
+from ..heuristics.tco import capex_per_device, tco
+from ..heuristics.timing import training_time
+from ..heuristics.utilization import device_hours
 
 __all__ = ["PeakCalculator", "ComputeCalculator", "TimeCalculator", "TCOCalculator",
            "ProjectEstimator", "parse_number"]
