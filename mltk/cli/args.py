@@ -128,6 +128,11 @@ def add_price_per_hour(p: argparse.ArgumentParser) -> None:
               "price of one device-hour in the assumptions' currency", "assumptions file or catalog")
 
 
+def add_electricity_price(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--electricity-usd-per-kwh", type=number, metavar="PRICE",
+                   help="electricity tariff per kWh (default: assumptions file)")
+
+
 def add_precision(p: argparse.ArgumentParser, default: str | None = "bf16") -> None:
     p.add_argument("--precision", default=default, type=str.lower, choices=PRECISIONS,
                    metavar="PRECISION",

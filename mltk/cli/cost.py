@@ -10,11 +10,11 @@ from ..foundation.assumptions import Assumptions
 from ..foundation.units import format_si
 from ..heuristics.rent import RENT_OPTIONS
 from .args import (
-    EPILOG,
     add_accelerator,
+    add_command,
     add_common,
+    add_electricity_price,
     number,
-    wrap,
 )
 from .output import (
     aligned_lines,
@@ -97,10 +97,9 @@ def _cmd_tco(args: argparse.Namespace, asm: Assumptions, out: TextIO) -> int:
 
 def register(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
     """Add this group's subcommands to the parser's ``sub`` (an argparse subparsers action)."""
-    p = sub.add_parser("tco", help="total cost of ownership: buy or rent",
-                       formatter_class=fmt, epilog=EPILOG,
-                       description=wrap("Own a cluster (CapEx amortised + OpEx) or rent the same "
-                                         "busy device-hours in the cloud."))
+    p = add_command(sub, fmt, "tco", "total cost of ownership: buy or rent",
+                    "Own a cluster (CapEx amortised + OpEx) or rent the same "
+                    "busy device-hours in the cloud.")
     add_accelerator(p)
     p.add_argument("--devices", type=number, default=8.0, metavar="N",
                    help="accelerators in the cluster (count; default 8)")
@@ -112,8 +111,7 @@ def register(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
                    help="price of one device (default: assumptions file or catalog)")
     p.add_argument("--cloud-price-usd-per-hour", type=number, metavar="PRICE",
                    help="cloud price of one device-hour (default: assumptions file or catalog)")
-    p.add_argument("--electricity-usd-per-kwh", type=number, metavar="PRICE",
-                   help="electricity tariff per kWh (default: assumptions file)")
+    add_electricity_price(p)
     p.add_argument("--pue", type=number, metavar="PUE",
                    help="power usage effectiveness, >= 1 (default: assumptions file, mid)")
     p.add_argument("--amortisation-years", type=number, metavar="YEARS",

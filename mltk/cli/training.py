@@ -15,6 +15,7 @@ from .args import (
     add_accelerator,
     add_command,
     add_common,
+    add_electricity_price,
     add_precision,
     add_price_per_hour,
     add_range,
@@ -173,8 +174,7 @@ def register(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
                    help="price device-hours at one rent option: on_demand, spot, or a commitment "
                         "you hold (commit_1y, commit_3y); default on-demand with spot as the low end")
     add_range(p, "--pue", "PUE", "power usage effectiveness (dimensionless, >= 1)", "assumptions file")
-    p.add_argument("--electricity-usd-per-kwh", type=number, metavar="PRICE",
-                   help="electricity tariff per kWh (default: assumptions file)")
+    add_electricity_price(p)
     p.add_argument("--forward-ops", type=number, default=2.0, metavar="O_F",
                    help="operations per parameter per example, forward pass (default 2)")
     p.add_argument("--backward-factor", type=number, default=3.0, metavar="O_B",

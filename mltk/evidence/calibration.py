@@ -520,8 +520,7 @@ class UtilizationModel:
                          f"{abs(ratio) / 2:.2f} each side")
         b = self.coefficients
         lo_p, hi_p = self.params_range
-        lp = np.log10(np.broadcast_to(np.asarray(params, dtype=float), shape))
-        out_p = np.maximum(np.log10(lo_p) - lp, 0) + np.maximum(lp - np.log10(hi_p), 0)
+        out_p = _log10_outside(params, lo_p, hi_p, shape)
         if np.any(out_p > np.log10(2.0)):
             extra = extra + (b["log10_params_over_1e10"] * out_p) ** 2
             notes.append(f"model size outside the published runs ({format_si(lo_p)} to "
@@ -529,8 +528,7 @@ class UtilizationModel:
                          "size effect beyond the range")
         if devices is not None:
             lo_d, hi_d = self.devices_range
-            ld = np.log10(np.broadcast_to(np.asarray(devices, dtype=float), shape))
-            out_d = np.maximum(np.log10(lo_d) - ld, 0) + np.maximum(ld - np.log10(hi_d), 0)
+            out_d = _log10_outside(devices, lo_d, hi_d, shape)
             if np.any(out_d > np.log10(2.0)):
                 extra = extra + (b["log10_devices_over_1024"] * out_d) ** 2
                 notes.append(f"device count outside the published runs ({lo_d:g} to {hi_d:g}): "
@@ -561,6 +559,12 @@ class UtilizationModel:
         r = np.abs(np.asarray(self.loo_residuals))[None, :]
         k_lo, k_hi = _order_stat_ranks(len(c0), self.alpha)
         return np.sort(mu - r, axis=1)[:, k_lo], np.sort(mu + r, axis=1)[:, k_hi]
+
+
+def _log10_outside(x: Any, low: float, high: float, shape: tuple[int, ...]) -> np.ndarray:
+    """How far ``log10(x)`` lies outside ``[log10(low), log10(high)]`` (0 inside), at ``shape``."""
+    lx = np.log10(np.broadcast_to(np.asarray(x, dtype=float), shape))
+    return np.maximum(np.log10(low) - lx, 0) + np.maximum(lx - np.log10(high), 0)
 
 
 def _lookup_acc(acc: str | Accelerator) -> Accelerator:

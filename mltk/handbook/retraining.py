@@ -205,14 +205,9 @@ class Scheduled:
 
 
 @dataclass(frozen=True)
-class PerformanceTriggered:
-    """Retrain when the accuracy on the latest labelled batch falls below ``min_accuracy``.
-
-    ``cooldown`` steps must pass between retrainings, so a floor the data cannot reach
-    does not retrain at every step. With labels that arrive late the accuracy it sees is
-    that of an old batch, and it cannot fire until the first labels of the serving model
-    come in (NaN compares as not below the floor).
-    """
+class _AccuracyFloor:
+    """An accuracy floor with a cooldown: the fields, their checks and the test that both
+    :class:`PerformanceTriggered` and :class:`EstimatedPerformanceTriggered` apply."""
 
     min_accuracy: float = 0.85
     cooldown: int = 3
@@ -221,12 +216,26 @@ class PerformanceTriggered:
         v.fraction("min_accuracy", self.min_accuracy)
         _count("cooldown", self.cooldown, 1)
 
+    def _below(self, since_retrain: int, accuracy: float) -> bool:
+        return since_retrain >= self.cooldown and accuracy < self.min_accuracy
+
+
+@dataclass(frozen=True)
+class PerformanceTriggered(_AccuracyFloor):
+    """Retrain when the accuracy on the latest labelled batch falls below ``min_accuracy``.
+
+    ``cooldown`` steps must pass between retrainings, so a floor the data cannot reach
+    does not retrain at every step. With labels that arrive late the accuracy it sees is
+    that of an old batch, and it cannot fire until the first labels of the serving model
+    come in (NaN compares as not below the floor).
+    """
+
     @property
     def name(self) -> str:
         return f"accuracy < {self.min_accuracy:g}"
 
     def fires(self, *, since_retrain: int, accuracy: float, **_: Any) -> bool:
-        return since_retrain >= self.cooldown and accuracy < self.min_accuracy
+        return self._below(since_retrain, accuracy)
 
 
 @dataclass(frozen=True)
@@ -262,7 +271,7 @@ class DriftTriggered:
 
 
 @dataclass(frozen=True)
-class EstimatedPerformanceTriggered:
+class EstimatedPerformanceTriggered(_AccuracyFloor):
     """Retrain when the accuracy *estimated without labels* falls below ``min_accuracy``.
 
     The estimate is confidence-based performance estimation (CBPE,
@@ -272,19 +281,12 @@ class EstimatedPerformanceTriggered:
     model's growing uncertainty under covariate shift and misses concept shift.
     """
 
-    min_accuracy: float = 0.85
-    cooldown: int = 3
-
-    def __post_init__(self) -> None:
-        v.fraction("min_accuracy", self.min_accuracy)
-        _count("cooldown", self.cooldown, 1)
-
     @property
     def name(self) -> str:
         return f"estimated accuracy < {self.min_accuracy:g}"
 
     def fires(self, *, since_retrain: int, estimated_accuracy: float, **_: Any) -> bool:
-        return since_retrain >= self.cooldown and estimated_accuracy < self.min_accuracy
+        return self._below(since_retrain, estimated_accuracy)
 
 
 # --------------------------------------------------------------------------- simulation

@@ -310,13 +310,23 @@ def kv_cache_bytes(layers: ArrayLike, kv_heads: ArrayLike, head_dim: ArrayLike,
     >>> kv_cache_bytes(80, 8, 128, 1)
     327680.0
     """
-    n_layers = v.positive("layers", layers)
     kv = v.positive("kv_heads", kv_heads)
     d = v.positive("head_dim", head_dim)
+    return _cache_bytes(layers, 2.0 * kv * d, tokens, batch, precision)
+
+
+def _cache_bytes(layers: ArrayLike, numbers_per_token_layer: Any, tokens: ArrayLike,
+                 batch: ArrayLike, precision: str):
+    """layers × numbers cached per token and layer × tokens × batch × bytes per element.
+
+    The one product behind :func:`kv_cache_bytes` and :func:`latent_kv_cache_bytes`, which
+    differ only in what a layer caches per token; checks ``layers``, ``tokens``, ``batch``.
+    """
+    n_layers = v.positive("layers", layers)
     n_tokens = v.positive("tokens", tokens)
     b = v.positive("batch", batch)
     e = bytes_per_element(precision)
-    return v.scalar_or_array(2.0 * n_layers * kv * d * n_tokens * b * e)
+    return v.scalar_or_array(n_layers * numbers_per_token_layer * n_tokens * b * e)
 
 
 def latent_kv_cache_bytes(layers: ArrayLike, latent_dim: ArrayLike, rope_dim: ArrayLike,
@@ -349,13 +359,9 @@ def latent_kv_cache_bytes(layers: ArrayLike, latent_dim: ArrayLike, rope_dim: Ar
     >>> latent_kv_cache_bytes(61, 512, 64, 1)
     70272.0
     """
-    n_layers = v.positive("layers", layers)
     dc = v.positive("latent_dim", latent_dim)
     dr = v.non_negative("rope_dim", rope_dim)
-    n_tokens = v.positive("tokens", tokens)
-    b = v.positive("batch", batch)
-    e = bytes_per_element(precision)
-    return v.scalar_or_array(n_layers * (dc + dr) * n_tokens * b * e)
+    return _cache_bytes(layers, dc + dr, tokens, batch, precision)
 
 
 def inference_memory_bytes(params: ArrayLike, precision: str = "bf16",
