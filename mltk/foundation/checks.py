@@ -28,7 +28,7 @@ from numpy.typing import ArrayLike, NDArray
 from .errors import InputError
 
 __all__ = ["CONSTRAINTS", "check", "expected", "positive", "non_negative", "fraction",
-           "unit_interval", "at_least_one", "clock_hz", "scalar_or_array"]
+           "unit_interval", "at_least_one", "clock_hz", "integer", "scalar_or_array"]
 
 #: name -> (test of a finite float array, what the input is expected to be).
 CONSTRAINTS: dict[str, tuple[Callable[[NDArray[np.float64]], NDArray[np.bool_]], str]] = {
@@ -137,6 +137,26 @@ def clock_hz(name: str, value: ArrayLike) -> NDArray[np.float64]:
         raise InputError(name, v,
                          f"a frequency in Hz (got {v!r}: if that is GHz, pass {v!r}e9)")
     return arr
+
+
+def integer(name: str, value: Any, minimum: int = 1) -> int:
+    """A whole count by type: a Python or NumPy integer (not a bool) >= ``minimum``, as ``int``.
+
+    For counts that must be integers (bins, repeats, parallel degrees, cooldown steps),
+    where :func:`check` would let 2.5 or 2.0 through.
+
+    Examples
+    --------
+    >>> integer("bins", np.int64(10), 2)
+    10
+    >>> integer("cooldown", 2.0)
+    Traceback (most recent call last):
+    ...
+    mltk.foundation.errors.InputError: cooldown=2.0 is invalid: expected an integer >= 1
+    """
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer) or value < minimum:
+        raise InputError(name, value, f"an integer >= {minimum}")
+    return int(value)
 
 
 def scalar_or_array(arr: NDArray[np.float64]) -> float | NDArray[np.float64]:

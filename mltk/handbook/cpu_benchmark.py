@@ -104,14 +104,6 @@ def _dtype_name(dtype: Any) -> str:
     return name
 
 
-def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
-        raise InputError(name, value, "a whole number greater than 0")
-    if value < 1:
-        raise InputError(name, value, "a whole number greater than 0")
-    return int(value)
-
-
 @dataclass(frozen=True)
 class MatmulResult:
     """One timed n×n matrix product (:func:`matmul_throughput`)."""
@@ -168,10 +160,10 @@ def matmul_throughput(n: int, dtype: Any = "float64", repeats: int = 3, *,
     >>> r.flops, type(r.flops_per_s).__name__
     (524288.0, 'float')
     """
-    size = _positive_int("n", n)
+    size = v.integer("n", n)
     name = _dtype_name(dtype)
-    reps = _positive_int("repeats", repeats)
-    nthreads = None if threads is None else _positive_int("threads", threads)
+    reps = v.integer("repeats", repeats)
+    nthreads = None if threads is None else v.integer("threads", threads)
     rng = np.random.default_rng(seed)
     a = rng.standard_normal((size, size)).astype(name)
     b = rng.standard_normal((size, size)).astype(name)
@@ -328,7 +320,7 @@ def cpu_peak_flops(dtype: Any = "float64", *, cores: int | None = None,
 
     # cores
     if cores is not None:
-        n_cores = _positive_int("cores", cores)
+        n_cores = v.integer("cores", cores)
         sources["cores"] = "given"
     else:
         usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
@@ -367,7 +359,7 @@ def cpu_peak_flops(dtype: Any = "float64", *, cores: int | None = None,
 
     # SIMD width
     if simd_bits is not None:
-        width = _positive_int("simd_bits", simd_bits)
+        width = v.integer("simd_bits", simd_bits)
         if width % elem_bits:
             raise InputError("simd_bits", simd_bits,
                              f"a multiple of the {elem_bits}-bit {name} element")
@@ -386,7 +378,7 @@ def cpu_peak_flops(dtype: Any = "float64", *, cores: int | None = None,
 
     # FMA units
     if fma_units is not None:
-        units = _positive_int("fma_units", fma_units)
+        units = v.integer("fma_units", fma_units)
         sources["fma_units"] = "given"
     elif flags and "fma" not in flags and ("sse2" in flags or "avx" in flags):
         units = 1
@@ -558,11 +550,11 @@ def prediction_latency(predict: Any, X: ArrayLike, batch_size: int = 1, *, repea
     rows = np.asarray(X)
     if rows.ndim != 2 or rows.shape[0] == 0:
         raise InputError("X", f"array of shape {rows.shape}", "a 2-D array with at least one row")
-    b = _positive_int("batch_size", batch_size)
+    b = v.integer("batch_size", batch_size)
     if b > rows.shape[0]:
         raise InputError("batch_size", batch_size, f"at most the rows of X ({rows.shape[0]})")
-    r = _positive_int("repeats", repeats)
-    cap = _positive_int("max_calls", max_calls)
+    r = v.integer("repeats", repeats)
+    cap = v.integer("max_calls", max_calls)
     floor = float(v.positive("min_seconds", min_seconds))
     starts = np.arange(0, rows.shape[0] - b + 1, b)
     batches = [rows[i:i + b] for i in starts]

@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
+from ..foundation import checks as v
 from ..foundation.checks import _as_float_array
 from ..foundation.errors import InputError
 from ..foundation.ranges import Range
@@ -51,13 +52,6 @@ def _level(confidence: Any) -> float:
     if not 0 < c < 1:
         raise InputError("confidence", confidence, "a coverage in (0, 1), e.g. 0.95")
     return c
-
-
-def _count(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer) \
-            or value < minimum:
-        raise InputError(name, value, f"an integer >= {minimum}")
-    return int(value)
 
 
 def _probabilities(name: str, value: Any) -> _F:
@@ -252,9 +246,9 @@ def domain_classifier_test(reference: ArrayLike, current: ArrayLike, *,
     if ref.shape[1] != cur.shape[1]:
         raise InputError("current", f"{cur.shape[1]} columns",
                          f"as many columns as reference ({ref.shape[1]})")
-    k = _count("folds", folds, 2)
-    b = _count("n_resamples", n_resamples, 100)
-    perms = _count("n_permutations", n_permutations, 0)
+    k = v.integer("folds", folds, 2)
+    b = v.integer("n_resamples", n_resamples, 100)
+    perms = v.integer("n_permutations", n_permutations, 0)
     if 0 < perms < 19:
         raise InputError("n_permutations", n_permutations, "0 (Mann-Whitney) or at least 19")
     level = _level(confidence)
@@ -530,9 +524,9 @@ def make_shift_windows(n_windows: int = 10, n_rows: int = 2000, n_features: int 
     >>> [round(float(np.corrcoef(x[:, 0], x[:, 1])[0, 1]), 1) for x in w.X]
     [0.0, -0.4, -0.8]
     """
-    n_w = _count("n_windows", n_windows, 2)
-    n = _count("n_rows", n_rows, 10)
-    d = _count("n_features", n_features, 2)
+    n_w = v.integer("n_windows", n_windows, 2)
+    n = v.integer("n_rows", n_rows, 10)
+    d = v.integer("n_features", n_features, 2)
     if kind not in SHIFT_KINDS:
         raise InputError("kind", kind, f"one of {', '.join(SHIFT_KINDS)}")
     rho_max = float(_as_float_array("max_correlation", max_correlation))

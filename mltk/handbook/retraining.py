@@ -71,14 +71,6 @@ class Stream:
         return int(self.X.shape[0])
 
 
-def _count(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
-        raise InputError(name, value, f"an integer >= {minimum}")
-    if value < minimum:
-        raise InputError(name, value, f"an integer >= {minimum}")
-    return int(value)
-
-
 def make_stream(n_steps: int = 60, batch_size: int = 400, n_features: int = 4, *,
                 kind: str = "gradual", drift_start: int = 15, drift_steps: int = 30,
                 mean_shift: float = 2.0, rotation_deg: float = 60.0,
@@ -124,11 +116,11 @@ def make_stream(n_steps: int = 60, batch_size: int = 400, n_features: int = 4, *
     >>> s.drift[[0, 5, 10, 15, 19]].tolist()
     [0.0, 0.0, 0.5, 1.0, 1.0]
     """
-    n = _count("n_steps", n_steps, 2)
-    b = _count("batch_size", batch_size, 10)
-    d = _count("n_features", n_features, 2)
-    start = _count("drift_start", drift_start, 0)
-    ramp = _count("drift_steps", drift_steps, 1)
+    n = v.integer("n_steps", n_steps, 2)
+    b = v.integer("batch_size", batch_size, 10)
+    d = v.integer("n_features", n_features, 2)
+    start = v.integer("drift_start", drift_start, 0)
+    ramp = v.integer("drift_steps", drift_steps, 1)
     if kind not in DRIFT_KINDS:
         raise InputError("kind", kind, f"one of {', '.join(DRIFT_KINDS)}")
     shift = float(v.non_negative("mean_shift", mean_shift))
@@ -194,7 +186,7 @@ class Scheduled:
     every: int = 10
 
     def __post_init__(self) -> None:
-        _count("every", self.every, 1)
+        v.integer("every", self.every, 1)
 
     @property
     def name(self) -> str:
@@ -214,7 +206,7 @@ class _AccuracyFloor:
 
     def __post_init__(self) -> None:
         v.fraction("min_accuracy", self.min_accuracy)
-        _count("cooldown", self.cooldown, 1)
+        v.integer("cooldown", self.cooldown, 1)
 
     def _below(self, since_retrain: int, accuracy: float) -> bool:
         return since_retrain >= self.cooldown and accuracy < self.min_accuracy
@@ -252,8 +244,8 @@ class DriftTriggered:
 
     def __post_init__(self) -> None:
         v.positive("psi_threshold", self.psi_threshold)
-        _count("cooldown", self.cooldown, 1)
-        _count("bins", self.bins, 2)
+        v.integer("cooldown", self.cooldown, 1)
+        v.integer("bins", self.bins, 2)
 
     @property
     def name(self) -> str:
@@ -414,10 +406,10 @@ def simulate(stream: Stream, policy: Policy, *, window: int = 5, gate: bool = Tr
     >>> simulate(s, perf).retrain_steps[0], simulate(s, perf, label_delay=5).retrain_steps[0]
     (10, 15)
     """
-    w = _count("window", window, 1)
+    w = v.integer("window", window, 1)
     if w >= stream.n_steps:
         raise InputError("window", window, f"fewer batches than the stream has ({stream.n_steps})")
-    delay = _count("label_delay", label_delay, 0)
+    delay = v.integer("label_delay", label_delay, 0)
     if delay >= stream.n_steps - w:
         raise InputError("label_delay", label_delay,
                          f"fewer steps than the stream has after the first window "

@@ -69,6 +69,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ..foundation.checks import integer
 from ..foundation.datafiles import read_csv
 from ..foundation.errors import InputError
 from .hardware import Accelerator
@@ -156,10 +157,10 @@ class Transformer:
 
     def __post_init__(self) -> None:
         for name in ("layers", "hidden", "heads", "vocab", "seq_len", "experts", "experts_per_token"):
-            _positive_int(name, getattr(self, name))
+            integer(name, getattr(self, name))
         for name in ("kv_heads", "ffn_hidden"):
             if getattr(self, name) is not None:
-                _positive_int(name, getattr(self, name))
+                integer(name, getattr(self, name))
         if self.hidden % self.heads:
             raise InputError("hidden", self.hidden, f"a multiple of heads={self.heads}")
         if self.heads % self.kv_heads_:
@@ -391,12 +392,6 @@ def matmul_efficiency(accelerator: str | Accelerator, precision: str = "bf16") -
     return statistics.median(a / pk for _, _, a, pk in _matmul_rows())
 
 
-def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise InputError(name, value, "a positive whole number")
-    return int(value)
-
-
 def _divisors(n: int) -> list[int]:
     return [d for d in range(1, n + 1) if n % d == 0]
 
@@ -404,7 +399,7 @@ def _divisors(n: int) -> list[int]:
 def _check_layout(model: Transformer, layout: Layout, global_batch: int, devices: int) -> None:
     """Raise InputError naming the parameters and listing valid choices."""
     for name in ("tp", "pp", "dp", "ep", "cp", "virtual_stages", "micro_batch"):
-        _positive_int(name, getattr(layout, name))
+        integer(name, getattr(layout, name))
     if layout.zero_stage not in (0, 1, 2, 3) or isinstance(layout.zero_stage, bool):
         raise InputError("zero_stage", layout.zero_stage, "0, 1, 2 or 3")
     if layout.recompute not in RECOMPUTE_MODES:
@@ -684,9 +679,9 @@ def evaluate_layout(model: Transformer, layout: Layout, *, global_batch: int,
         raise InputError("model", model, "a mltk Transformer")
     if not isinstance(layout, Layout):
         raise InputError("layout", layout, "a mltk Layout")
-    gb = _positive_int("global_batch", global_batch)
-    n = layout.devices if devices is None else _positive_int("devices", devices)
-    _positive_int("devices_per_node", devices_per_node)
+    gb = integer("global_batch", global_batch)
+    n = layout.devices if devices is None else integer("devices", devices)
+    integer("devices_per_node", devices_per_node)
     _check_layout(model, layout, gb, n)
     c = _cluster(accelerator, precision, devices_per_node, inter_node_bandwidth_bytes_per_s_per_device,
                  intra_node_latency_s, inter_node_latency_s)
@@ -732,8 +727,8 @@ def valid_layouts(model: Transformer, devices: int, global_batch: int, *, max_tp
     >>> rows.shape[1], bool((rows[:, 0] * rows[:, 1] * rows[:, 2] == 16).all())
     (5, True)
     """
-    n = _positive_int("devices", devices)
-    gb = _positive_int("global_batch", global_batch)
+    n = integer("devices", devices)
+    gb = integer("global_batch", global_batch)
     out = []
     for tp in _divisors(n):
         if (max_tp is not None and tp > max_tp) or model.heads % tp \
