@@ -81,6 +81,16 @@ def value_range(option: str, values: Sequence[float] | None) -> Range | None:
         raise UsageError(PROG, f"argument {option}: {shown} is invalid: expected {e.expected}") from None
 
 
+def whole_number(option: str, x: float | None, prog: str = PROG) -> int | None:
+    """A count option read by :func:`number` as an ``int`` (``None`` stays ``None``); a usage error
+    unless it is a whole number >= 1."""
+    if x is None:
+        return None
+    if not float(x).is_integer() or x < 1:
+        raise UsageError(prog, f"argument {option}: expected a whole number >= 1, got {x:g}")
+    return int(x)
+
+
 EPILOG = """\
 Numbers accept exponents and SI prefixes: 7e9 = 7G, 2e12 = 2T.
 Ranges: one value, or three (LOW MID HIGH).

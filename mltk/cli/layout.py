@@ -15,16 +15,12 @@ from ..heuristics.layouts import (
     evaluate_layout,
     search_layouts,
 )
-from .args import UsageError, add_accelerator, add_command, add_common, add_precision, number
+from .args import UsageError, add_accelerator, add_command, add_common, add_precision, number, whole_number
 from .output import aligned_lines, emit_json, show_percent, table
 
 
 def _int(name: str, x: float | None) -> int | None:
-    if x is None:
-        return None
-    if x != int(x) or x < 1:
-        raise UsageError("mltk layout", f"argument --{name}: expected a positive whole number, got {x:g}")
-    return int(x)
+    return whole_number(f"--{name}", x, "mltk layout")
 
 
 def _model(args: argparse.Namespace) -> Transformer:

@@ -17,6 +17,7 @@ from .args import (
     add_price_per_hour,
     number,
     value_range,
+    whole_number,
 )
 from .output import aligned_lines, assumptions_source, emit_json, progress, show_range
 
@@ -29,28 +30,20 @@ def _money(x: Any, asm: Assumptions) -> str:
     return show_range(x, lambda v, **_: asm.format_money(v)) if hasattr(x, "mid") else asm.format_money(x)
 
 
-def _whole(option: str, x: float | None) -> int | None:
-    if x is None:
-        return None
-    if not float(x).is_integer() or x < 1:
-        raise UsageError(PROG, f"argument {option}: expected a whole number >= 1, got {x:g}")
-    return int(x)
-
-
 def _cmd_serve(args: argparse.Namespace, asm: Assumptions, out: TextIO) -> int:
     from ..heuristics.serving import continuous_batching_estimate, plan_serving
 
     price: Any = value_range("--price-usd-per-hour", args.price_usd_per_hour)
     if price is not None and price.low == price.high:
         price = float(price.mid)
-    batch = _whole("--batch", args.batch)
+    batch = whole_number("--batch", args.batch)
     common: dict[str, Any] = dict(prompt_tokens=args.prompt_tokens, output_tokens=args.output_tokens,
                                   weight_precision=args.weight_precision,
                                   kv_precision=args.kv_precision, price_usd_per_hour=price,
                                   rent_option=args.rent_option)
     with progress("planning"):
         if batch is not None:
-            devices = _whole("--devices", args.devices) or 1
+            devices = whole_number("--devices", args.devices) or 1
             e = continuous_batching_estimate(args.model, args.accelerator, batch=batch,
                                              devices=devices, **common)
             data: dict[str, Any] = {
