@@ -68,8 +68,27 @@
     return node._mltkLoaded;
   }
 
+  /* Thebe's widget manager fetches require.js from cdnjs before it renders any widget (it
+   * defines the ipywidgets modules in it for third-party widgets). Serve the site's own
+   * copy (vendor/requirejs, 2.3.7: the same API as the 2.3.6 it asks for) instead. */
+  var CDN_REQUIREJS = "https://cdnjs.cloudflare.com/ajax/libs/require.js/2.3.6/require.min.js";
+  function serveRequireJsLocally() {
+    if (window.fetch._mltkLive) return;
+    var realFetch = window.fetch;
+    var localFetch = function (input, init) {
+      var url = typeof input === "string" ? input : input && input.url;
+      if (url === CDN_REQUIREJS) {
+        return realFetch.call(window, staticRoot + "vendor/requirejs/require.js", init);
+      }
+      return realFetch.apply(window, arguments);
+    };
+    localFetch._mltkLive = true;
+    window.fetch = localFetch;
+  }
+
   function loadThebe() {
     var vendor = staticRoot + "vendor/thebe/";
+    serveRequireJsLocally();
     var css = loadOnce("mltk-thebe-css", function () {
       return el("link", { rel: "stylesheet", href: vendor + "thebe.css" });
     });

@@ -1,0 +1,209 @@
+"""Live mode: calculator pages compute on the website itself (``tasks.py serve --live``).
+
+``tools/live_server.py`` (what ``python3 tasks.py serve --live`` runs) serves the built book
+and starts a Jupyter server; headless Chromium opens the Project Estimator page, presses
+"Compute live", changes the number of devices and reads the wall-clock time the live
+calculator shows, which must be what ``mltk.estimate_training`` gives for the new inputs.
+A second server whose Jupyter server has stopped shows why the page cannot go live, with
+no console error, and keeps the frozen values. Every request stays on 127.0.0.1.
+
+Quick iteration: ``MLTK_SITE_HTML=/tmp/me/_build/html pytest tests/test_live.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from test_browser import _new_context, browser, site  # noqa: F401 - shared fixtures
+
+import mltk
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+ESTIMATOR = "book/deep-learning/estimator.html"
+LIVE_TIMEOUT_MS = 120_000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def settings(server: str) -> dict:
+    with urllib.request.urlopen(urljoin(server, "_static/mltk-live.json"), timeout=5) as r:
+        return json.load(r)
+
+
+def start_live_server(site: Path) -> tuple[subprocess.Popen, str]:
+    """``tools/live_server.py`` on free ports; returns once the site answers."""
+    port, jport = free_port(), free_port()
+    proc = subprocess.Popen([sys.executable, str(ROOT / "tools" / "live_server.py"),
+                             "--site", str(site), "--port", str(port),
+                             "--jupyter-port", str(jport)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"live server exited: {proc.stdout.read() if proc.stdout else ''}")
+        try:
+            if settings(server).get("reachable"):
+                return proc, server
+        except OSError:
+            pass
+        time.sleep(0.3)
+    proc.terminate()
+    pytest.fail("the live server's Jupyter server did not come up within 90 s")
+
+
+@pytest.fixture(scope="module")
+def live_server(site: Path) -> Iterator[tuple[subprocess.Popen, str]]:  # noqa: F811
+    proc, server = start_live_server(site)
+    yield proc, server
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def _watch(page, errors: list[str]) -> None:
+    page.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+
+
+def go_live(page, server: str) -> None:
+    page.goto(urljoin(server, ESTIMATOR), wait_until="load")
+    button = page.locator(".mltk-live-button")
+    button.wait_for()
+    page.wait_for_function("() => !!window.mltkLive")
+    # Wait for the settings to be read (the status names the kernel source).
+    page.wait_for_function(
+        "() => /Jupyter server/.test(document.querySelector('.mltk-live-status').textContent)")
+    button.click()
+    page.wait_for_function("() => ['live', 'failed'].includes(window.mltkLive.state)",
+                           timeout=LIVE_TIMEOUT_MS)
+    assert page.evaluate("window.mltkLive.state") == "live", page.evaluate("window.mltkLive.message")
+
+
+ROW_JS = r"""(label) => {
+  const tds = Array.from(document.querySelectorAll('.mltk-live-output td'));
+  const i = tds.findIndex(t => t.textContent.trim() === label);
+  return i >= 0 && i + 1 < tds.length ? tds[i + 1].textContent.replace(/\s+/g, ' ').trim() : null;
+}"""
+
+
+def live_row(page, label: str) -> str | None:
+    """The text of a results-table row in the live calculator, e.g. 'wall-clock time'."""
+    return page.evaluate(ROW_JS, label)
+
+
+def wait_row_change(page, label: str, before: str | None, timeout_ms: float = 30_000) -> None:
+    page.wait_for_function(f"([label, before]) => {{ const v = ({ROW_JS})(label); "
+                           "return v !== null && v !== before; }",
+                           arg=[label, before], timeout=timeout_ms)
+
+
+def set_field(page, description: str, value: str) -> None:
+    """Type into the live calculator's text field labelled ``description`` and commit."""
+    box = page.locator(".mltk-live-output .widget-text").filter(
+        has=page.locator(f"label:text-is('{description}')")).locator("input")
+    box.fill(value)
+    box.press("Enter")
+
+
+def expected_time(devices: int) -> str:
+    """The estimator's defaults (the page's calculator) with ``devices`` devices."""
+    from mltk.widgets import ProjectEstimator
+
+    calc = ProjectEstimator()
+    values = {k: float(f.text.value) for k, f in calc.fields.items()}
+    choices = {k: d.value for k, d in calc.choices.items()}
+    est = mltk.estimate_training(
+        values["params"], values["dataset_size"], values["epochs"],
+        accelerator=choices["accelerator"], devices=devices, precision=choices["precision"],
+        utilization=mltk.Range(values["u_low"], values["u_mid"], values["u_high"]),
+        price_usd_per_hour=values["price_usd_per_hour"], pue=values["pue"],
+        electricity_usd_per_kwh=values["electricity_usd_per_kwh"])
+    d = mltk.format_duration
+    return f"{d(est.seconds.mid)} (low {d(est.seconds.low)} – high {d(est.seconds.high)})"
+
+
+def test_estimator_computes_live(browser, live_server) -> None:  # noqa: F811
+    _, server = live_server
+    external: list[str] = []
+    errors: list[str] = []
+    context = _new_context(browser, server, external)
+    # The Jupyter server is on another 127.0.0.1 port: let it through, nothing else.
+    jupyter = urlsplit(settings(server)["jupyterUrl"]).netloc
+    context.route(f"http://{jupyter}/**", lambda r: r.continue_())
+    try:
+        page = context.new_page()
+        _watch(page, errors)
+        go_live(page, server)
+        assert page.locator(".mltk-live-output .widget-text").count() > 5
+        assert page.locator(".cell_output:not(.mltk-live-output):visible").count() == 0, \
+            "the frozen calculator is hidden once the live one shows"
+        assert live_row(page, "wall-clock time") == expected_time(256)
+        for devices in (512, 64):
+            before = live_row(page, "wall-clock time")
+            set_field(page, "devices", str(devices))
+            wait_row_change(page, "wall-clock time", before)
+            assert live_row(page, "wall-clock time") == expected_time(devices)
+        assert errors == []
+    finally:
+        context.close()
+    assert [u for u in external if urlsplit(u).hostname != "127.0.0.1"] == []
+
+
+def test_unreachable_kernel_is_explained(browser, site: Path) -> None:  # noqa: F811
+    proc, server = start_live_server(site)
+    try:
+        jupyter = urlsplit(settings(server)["jupyterUrl"])
+        # Stop the Jupyter server only: the live server's one child process, by its id.
+        children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
+                                  text=True, check=True).stdout.split()
+        assert len(children) == 1, children
+        os.kill(int(children[0]), signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while settings(server)["reachable"] and time.monotonic() < deadline:
+            time.sleep(0.3)
+        info = settings(server)
+        assert info["reachable"] is False and "does not answer" in info["reason"] \
+            or "stopped" in info["reason"]
+        external: list[str] = []
+        errors: list[str] = []
+        context = _new_context(browser, server, external)
+        try:
+            page = context.new_page()
+            _watch(page, errors)
+            page.goto(urljoin(server, ESTIMATOR), wait_until="load")
+            frozen = page.locator(".cell_output").first.inner_text()
+            page.wait_for_function(
+                "() => /Restart/.test(document.querySelector('.mltk-live-status').textContent)")
+            page.locator(".mltk-live-button").click()
+            page.wait_for_function("() => window.mltkLive.state === 'failed'")
+            status = page.locator(".mltk-live-status").inner_text()
+            assert "does not answer" in status or "stopped" in status
+            assert "python3 tasks.py serve --live" in status
+            assert "default inputs" in status
+            assert page.locator(".cell_output").first.inner_text() == frozen
+            assert page.locator(".mltk-live-output").count() == 0
+        finally:
+            context.close()
+        assert errors == []
+        assert external == [], "no request was made to the stopped server"
+        assert jupyter.hostname == "127.0.0.1"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
