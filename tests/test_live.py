@@ -47,11 +47,11 @@ def settings(server: str) -> dict:
         return json.load(r)
 
 
-def start_live_server(site: Path) -> tuple[subprocess.Popen, str]:
+def start_live_server(html: Path) -> tuple[subprocess.Popen, str]:
     """``tools/live_server.py`` on free ports; returns once the site answers."""
     port, jport = free_port(), free_port()
     proc = subprocess.Popen([sys.executable, str(ROOT / "tools" / "live_server.py"),
-                             "--site", str(site), "--port", str(port),
+                             "--site", str(html), "--port", str(port),
                              "--jupyter-port", str(jport)],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     server = f"http://127.0.0.1:{port}/"
@@ -207,3 +207,69 @@ def test_unreachable_kernel_is_explained(browser, site: Path) -> None:  # noqa: 
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+# --------------------------------------------------------------------------- JupyterLab
+
+
+def test_lab_options_allow_root_only_for_root() -> None:
+    sys.path.insert(0, str(ROOT))
+    import tasks
+
+    args, env = tasks.lab_options()
+    assert ("--allow-root" in args) == (os.geteuid() == 0)
+    assert env["JUPYTER_CONFIG_DIR"] == str(ROOT / ".jupyter")
+    assert (ROOT / ".jupyter" / "custom" / "custom.css").is_file()
+
+
+@pytest.fixture(scope="module")
+def jupyterlab() -> Iterator[str]:
+    """JupyterLab started as ``python3 tasks.py lab`` starts it (lab_options), on a free port."""
+    sys.path.insert(0, str(ROOT))
+    import tasks
+
+    args, env = tasks.lab_options()
+    env["PYTHONPATH"] = str(ROOT)
+    port, token = free_port(), "mltk-test-token"
+    proc = subprocess.Popen([sys.executable, "-m", "jupyter", "lab", "--no-browser",
+                             f"--port={port}", "--ServerApp.port_retries=0",
+                             f"--IdentityProvider.token={token}", *args],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"JupyterLab exited with {proc.returncode} (as root without --allow-root?)")
+        try:
+            urllib.request.urlopen(f"{base}api/status?token={token}", timeout=2).read()
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.terminate()
+        pytest.fail("JupyterLab did not start within 90 s")
+    yield f"{base}lab/tree/book/deep-learning/estimator.md?token={token}"
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def test_lab_renders_myst(browser, jupyterlab: str) -> None:  # noqa: F811
+    """In JupyterLab a chapter's MyST renders: no raw note, glue role, label or citation."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(jupyterlab, wait_until="load")
+        page.wait_for_selector(".jp-MarkdownCell .myst p", timeout=60_000)
+        page.wait_for_function("""() => Array.from(document.querySelectorAll('.jp-MarkdownCell p'))
+                                   .some(p => p.textContent.includes('At its defaults'))""")
+        text = page.locator(".jp-Notebook").inner_text()
+        for raw in (":::{note}", "{glue:text}", "(est-reading)=", "{cite}", "{ref}"):
+            assert raw not in text, raw
+        assert page.locator(".jp-MarkdownCell aside.myst-admonition-note").count() == 1
+        # A glued number reads as a placeholder chip: "value: est_flops".
+        chip = page.locator(".jp-MarkdownCell .myst p span", has_text="est_flops").first
+        before = chip.evaluate("e => getComputedStyle(e, '::before').content")
+        assert before == '"value: "'
+    finally:
+        context.close()
