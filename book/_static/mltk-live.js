@@ -169,14 +169,10 @@
 
     var box = el("div", { class: "mltk-live", "data-state": "idle" });
     var button = el("button", { type: "button", class: "mltk-live-button" }, "Compute live");
-    var tokenInput = el("input", {
-      type: "password", class: "mltk-live-token", "aria-label": "Jupyter server token",
-      placeholder: "token", hidden: "",
-    });
+    var tokenInput = null; // shown for a team server when no token was handed over
     var status = el("span", { class: "mltk-live-status", role: "status", "aria-live": "polite" },
       "The calculator below shows its default values.");
     box.appendChild(button);
-    box.appendChild(tokenInput);
     box.appendChild(status);
     calculators[0].container.parentNode.insertBefore(box, calculators[0].container);
 
@@ -200,7 +196,18 @@
       } else {
         status.textContent = "The calculator below shows its default values. " + offer.note;
         if (offer.kind === "jupyter" && !s.token && s.source !== "local") {
-          tokenInput.hidden = false;
+          // In a form, as browsers expect of a password field; Enter starts the connection.
+          var form = el("form", { class: "mltk-live-token-form" });
+          tokenInput = el("input", {
+            type: "password", class: "mltk-live-token", autocomplete: "off",
+            "aria-label": "Token for your team's Jupyter server", placeholder: "token",
+          });
+          form.appendChild(tokenInput);
+          form.addEventListener("submit", function (e) {
+            e.preventDefault();
+            button.click();
+          });
+          box.insertBefore(form, status);
         }
       }
     });
@@ -249,7 +256,8 @@
             var base = settings.jupyterUrl.replace(/\/?$/, "/");
             options.serverSettings = {
               baseUrl: base, wsUrl: base.replace(/^http/, "ws"),
-              token: settings.token || tokenInput.value.trim(), appendToken: true,
+              token: settings.token || (tokenInput ? tokenInput.value.trim() : ""),
+              appendToken: true,
             };
           }
           var config = core.makeConfiguration(options, core.makeEvents());
