@@ -3,6 +3,7 @@
 
     python3 tasks.py book    set everything up, build the book into _build/html
     python3 tasks.py test    set everything up, run the whole test suite (book build included)
+    python3 tasks.py test --fast    the same without the book build and the browser tests
 
 Extras: ``python3 tasks.py serve`` (serve _build/html on http://127.0.0.1:8000; ``--live``
 adds a local Jupyter server so calculator pages compute live; ``--port P``),
@@ -83,9 +84,19 @@ def book(clean: bool = False) -> Path:
     return html
 
 
+#: pytest's marker expression for ``test --fast``: everything but the book build and the browser.
+FAST = "not book and not browser"
+
+
 def test(extra: list[str]) -> None:
-    """Run the whole test suite: unit, doctest, property, lint, book build, browser."""
+    """Run the whole test suite: unit, doctest, property, lint, book build (once), browser.
+
+    ``--fast`` leaves out the tests marked ``book`` (they build the whole book) and
+    ``browser`` (they drive Chromium over the built book): about 15 s instead of minutes.
+    """
     setup()
+    if "--fast" in extra:
+        extra = [a for a in extra if a != "--fast"] + ["-m", FAST]
     _run(PY, "-m", "pytest", *extra)
 
 

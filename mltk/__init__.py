@@ -45,6 +45,18 @@ _LAZY = {
     "CHINCHILLA_TOKENS_PER_PARAM": "heuristics.planning",
     "using_assumptions": "foundation.assumptions",
     "parse_quantity": "foundation.units",
+    "currency_prefix": "foundation.units",
+    "device_hours": "heuristics.utilization",
+    "Transformer": "heuristics.layouts",
+    "Layout": "heuristics.layouts",
+    "LayoutResult": "heuristics.layouts",
+    "evaluate_layout": "heuristics.layouts",
+    "search_layouts": "heuristics.layouts",
+    "ring_all_reduce_seconds": "heuristics.layouts",
+    "goodput": "heuristics.goodput",
+    "young_daly_interval_s": "heuristics.goodput",
+    "checkpoint_bytes": "heuristics.goodput",
+    "layout_validation": "evidence.layout_validation",
 }
 
 # Subpackages, and the faces that live at the top (loaded on first attribute access).

@@ -8,9 +8,11 @@ message and the results panel is cleared rather than showing a wrong number.
 Examples
 --------
 >>> calc = ProjectEstimator()
->>> calc.set(params="7e9", devices="512")
->>> calc.result.flops == __import__("mltk").training_flops(7e9, calc.result.flops / 6 / 7e9)
-True
+>>> calc.set(params="7e9", dataset_size="2T", devices="512")
+>>> calc.result.flops                  # 6 · P · D = 6 · 7e9 · 2e12
+8.4e+22
+>>> calc.result.devices
+512.0
 """
 
 from __future__ import annotations
@@ -27,10 +29,12 @@ import numpy as np
 
 from .evidence.calibration import default_utilization
 from .foundation.assumptions import assumptions
+from .foundation.checks import check
+from .foundation.errors import InputError
 from .foundation.ranges import Range
 from .foundation.units import (
     SECONDS_PER_DAY,
-    SECONDS_PER_HOUR,
+    currency_prefix,
     format_duration,
     format_money,
     format_si,
@@ -42,6 +46,7 @@ from .heuristics.estimate import device_hour_price, estimate_training
 from .heuristics.hardware import PRECISIONS, accelerator, accelerators, peak_flops
 from .heuristics.tco import tco
 from .heuristics.timing import training_time
+from .heuristics.utilization import device_hours
 
 __all__ = ["PeakCalculator", "ComputeCalculator", "TimeCalculator", "TCOCalculator",
            "ProjectEstimator", "parse_number"]
@@ -50,20 +55,30 @@ _STYLE = {"description_width": "13em"}
 _LAYOUT = w.Layout(width="24em")
 
 
-def parse_number(text: str, name: str, *, minimum: float = 0.0, inclusive: bool = False,
+def parse_number(text: str, name: str, constraint: str = "positive", *,
+                 minimum: float | None = None, inclusive: bool = False,
                  maximum: float | None = None) -> float:
-    """Parse a number typed by a person (``"7e9"``, ``"1,024"``, ``" 0.4 "``).
+    """Parse a number typed by a person (``"7e9"``, ``"1,024"``, ``" 0.4 "``, ``"7G"``) and check it.
+
+    The text is read by :func:`mltk.foundation.units.parse_quantity` and checked against
+    ``constraint``, a key of :data:`mltk.foundation.checks.CONSTRAINTS`, with the same
+    words as every other face. ``minimum``, ``inclusive`` and ``maximum`` (the bounds of
+    earlier versions) are still honoured where given.
 
     Raises ValueError with a short message naming the field.
 
     Examples
     --------
-    >>> parse_number("1,024", "devices")
+    >>> parse_number("1,024", "devices", "at_least_one")
     1024.0
     >>> parse_number("abc", "devices")
     Traceback (most recent call last):
     ...
     ValueError: devices: expected a number such as 7e9 or 7G, got 'abc'
+    >>> parse_number("1.5", "utilization", "fraction")
+    Traceback (most recent call last):
+    ...
+    ValueError: utilization: expected a fraction in (0, 1], e.g. 0.4 for 40%
     >>> parse_number("7G", "params")
     7000000000.0
     """
@@ -73,19 +88,26 @@ def parse_number(text: str, name: str, *, minimum: float = 0.0, inclusive: bool 
         x = parse_quantity(text)
     except ValueError as e:
         raise ValueError(f"{name}: {e}") from None
-    if x < minimum or (x == minimum and not inclusive):
-        raise ValueError(f"{name}: must be {'at least' if inclusive else 'greater than'} {minimum:g}")
-    if maximum is not None and x > maximum:
-        raise ValueError(f"{name}: must be at most {maximum:g}")
+    if minimum is not None or maximum is not None:
+        lo = 0.0 if minimum is None else minimum
+        if x < lo or (x == lo and not inclusive):
+            raise ValueError(f"{name}: must be {'at least' if inclusive else 'greater than'} {lo:g}")
+        if maximum is not None and x > maximum:
+            raise ValueError(f"{name}: must be at most {maximum:g}")
+        return x
+    try:
+        check(name, x, constraint)
+    except InputError as e:
+        raise ValueError(f"{name}: expected {e.expected}") from None
     return x
 
 
 class _Field:
     """A labelled text box with a message area beside it."""
 
-    def __init__(self, label: str, value: str, unit: str = "", **limits: Any) -> None:
+    def __init__(self, label: str, value: str, unit: str = "", constraint: str = "positive") -> None:
         self.name = label
-        self.limits = limits
+        self.constraint = constraint
         self.text = w.Text(value=value, description=label, style=_STYLE, layout=_LAYOUT,
                            continuous_update=False)
         self.message = w.HTML(value="")
@@ -95,7 +117,7 @@ class _Field:
     def value(self) -> float | None:
         """The parsed number, or None after showing why the text is not acceptable."""
         try:
-            x = parse_number(self.text.value, self.name, **self.limits)
+            x = parse_number(self.text.value, self.name, self.constraint)
         except ValueError as err:
             self.message.value = f"<span style='color:#c62828'>⚠ {err}</span>"
             return None
@@ -136,8 +158,8 @@ class _Calculator:
     def _build(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def _field(self, key: str, label: str, value: str, unit: str = "", **limits: Any) -> None:
-        self.fields[key] = _Field(label, value, unit, **limits)
+    def _field(self, key: str, label: str, value: str, unit: str = "", constraint: str = "positive") -> None:
+        self.fields[key] = _Field(label, value, unit, constraint)
 
     def _choice(self, key: str, label: str, options: list[str], value: str) -> None:
         self.choices[key] = w.Dropdown(options=options, value=value, description=label,
@@ -357,22 +379,22 @@ class TimeCalculator(_Calculator):
     def _build(self) -> None:
         u = default_utilization()
         self._field("flops", "training compute C", "8.4e22", "FLOP")
-        self._field("devices", "devices n", "256", minimum=1, inclusive=True)
-        self._field("u_low", "utilization low", f"{u.low:.3f}", "fraction", maximum=1)
-        self._field("u_mid", "utilization mid", f"{u.mid:.3f}", "fraction", maximum=1)
-        self._field("u_high", "utilization high", f"{u.high:.3f}", "fraction", maximum=1)
+        self._field("devices", "devices n", "256", constraint="at_least_one")
+        self._field("u_low", "utilization low", f"{u.low:.3f}", "fraction", constraint="fraction")
+        self._field("u_mid", "utilization mid", f"{u.mid:.3f}", "fraction", constraint="fraction")
+        self._field("u_high", "utilization high", f"{u.high:.3f}", "fraction", constraint="fraction")
         self._choice("accelerator", "accelerator", _device_names(), "H100-SXM")
         self._choice("precision", "precision", list(PRECISIONS), "bf16")
 
     def _compute(self, values: dict[str, float], choices: dict[str, str]) -> Range:
         peak = _peak_at(choices["accelerator"], choices["precision"], self)
-        u = Range(values["u_low"], values["u_mid"], values["u_high"])
+        u = Range.coerce((values["u_low"], values["u_mid"], values["u_high"]), "utilization", "fraction")
         return u.map(lambda x: training_time(values["flops"], peak, values["devices"], x),
                      decreasing=True)
 
     def _render(self, result: Range, values: dict[str, float], choices: dict[str, str]) -> str:
         return _table([("wall-clock time", _range_text(result, format_duration)),
-                       ("device-hours", _range_text(result * (values["devices"] / SECONDS_PER_HOUR),
+                       ("device-hours", _range_text(device_hours(result, values["devices"]),
                                                     format_si, unit="h"))])
 
     def _alt(self, result: Range, values: dict[str, float], choices: dict[str, str]) -> str:
@@ -413,13 +435,14 @@ class TCOCalculator(_Calculator):
     def _build(self) -> None:
         acc = accelerator("H100-SXM")
         price = device_hour_price(acc)
+        currency = assumptions().currency
         self._choice("accelerator", "accelerator", _device_names(), acc.name)
-        self._field("devices", "devices", "64", minimum=1, inclusive=True)
+        self._field("devices", "devices", "64", constraint="at_least_one")
         self._field("years", "years", "3")
-        self._field("utilization", "busy fraction", "0.6", maximum=1)
-        self._field("purchase_price_usd", "purchase price", f"{acc.price_usd:g}", "USD per device")
+        self._field("utilization", "busy fraction", "0.6", constraint="fraction")
+        self._field("purchase_price_usd", "purchase price", f"{acc.price_usd:g}", f"{currency} per device")
         self._field("cloud_price_usd_per_hour", "cloud price", f"{price.mid:.4g}",
-                    "USD per device-hour")
+                    f"{currency} per device-hour")
 
     def _compute(self, values: dict[str, float], choices: dict[str, str]) -> Any:
         return tco(choices["accelerator"], **values)
@@ -427,6 +450,7 @@ class TCOCalculator(_Calculator):
     def _render(self, result: Any, values: dict[str, float], choices: dict[str, str]) -> str:
         be_u = float(result.break_even_utilization)
         be_y = float(result.break_even_years)
+        format_money = assumptions().format_money
         return _table([
             ("CapEx (up front)", format_money(result.capex_total_usd)),
             ("OpEx per year", format_money(result.opex_total_usd_per_year)),
@@ -438,6 +462,7 @@ class TCOCalculator(_Calculator):
         ])
 
     def _alt(self, result: Any, values: dict[str, float], choices: dict[str, str]) -> str:
+        format_money = assumptions().format_money
         return ("Line chart of the cost of owning (nearly flat) and renting (rising) against the "
                 f"busy fraction; owning {format_money(result.own_usd)} against renting "
                 f"{format_money(result.rent_usd)} at the current input.")
@@ -449,8 +474,9 @@ class TCOCalculator(_Calculator):
         ax.plot(busy, sweep.rent_usd, label="rent")
         ax.plot([values["utilization"]], [result.own_usd], "o", color="tab:orange")
         ax.set_xlabel("busy fraction")
-        ax.set_ylabel("USD over the period")
-        ax.yaxis.set_major_formatter(lambda v, _: format_money(v))
+        asm = assumptions()
+        ax.set_ylabel(f"{asm.currency} over the period")
+        ax.yaxis.set_major_formatter(lambda v, _: asm.format_money(v))
         ax.legend(fontsize=7)
         ax.grid(alpha=0.3)
 
@@ -469,19 +495,20 @@ class ProjectEstimator(_Calculator):
         self._field("epochs", "epochs", "1")
         self._choice("accelerator", "accelerator", _device_names(), "H100-SXM")
         self._choice("precision", "precision", list(PRECISIONS), "bf16")
-        self._field("devices", "devices", "256", minimum=1, inclusive=True)
-        self._field("u_low", "utilization low", f"{u.low:.3f}", "fraction", maximum=1)
-        self._field("u_mid", "utilization mid", f"{u.mid:.3f}", "fraction", maximum=1)
-        self._field("u_high", "utilization high", f"{u.high:.3f}", "fraction", maximum=1)
+        self._field("devices", "devices", "256", constraint="at_least_one")
+        self._field("u_low", "utilization low", f"{u.low:.3f}", "fraction", constraint="fraction")
+        self._field("u_mid", "utilization mid", f"{u.mid:.3f}", "fraction", constraint="fraction")
+        self._field("u_high", "utilization high", f"{u.high:.3f}", "fraction", constraint="fraction")
         self._field("price_usd_per_hour", "price per device-hour", f"{price.mid:.4g}",
                     f"{asm.currency}; catalog × commitment factor")
-        self._field("pue", "PUE", f"{asm.pue.mid:g}", minimum=1, inclusive=True)
+        self._field("pue", "PUE", f"{asm.pue.mid:g}", constraint="at_least_one")
         self._field("electricity_usd_per_kwh", "electricity tariff",
-                    f"{asm.electricity_usd_per_kwh:g}", f"{asm.currency} per kWh", inclusive=True)
+                    f"{asm.electricity_usd_per_kwh:g}", f"{asm.currency} per kWh",
+                    constraint="non_negative")
 
     def _compute(self, values: dict[str, float], choices: dict[str, str]) -> Any:
         _peak_at(choices["accelerator"], choices["precision"], self)
-        u = Range(values["u_low"], values["u_mid"], values["u_high"])
+        u = Range.coerce((values["u_low"], values["u_mid"], values["u_high"]), "utilization", "fraction")
         return estimate_training(values["params"], values["dataset_size"], values["epochs"],
                                  accelerator=choices["accelerator"], devices=values["devices"],
                                  precision=choices["precision"], utilization=u,
@@ -491,7 +518,7 @@ class ProjectEstimator(_Calculator):
 
     def _render(self, est: _estimate.TrainingEstimate, values: dict[str, float],
                 choices: dict[str, str]) -> str:
-        cur = "$" if est.currency == "USD" else est.currency + " "
+        cur = currency_prefix(est.currency)
         rows = [("training compute", format_si(est.flops, "FLOP")),
                 ("wall-clock time", _range_text(est.seconds, format_duration)),
                 ("device-hours", _range_text(est.device_hours, format_si, unit="h"))]

@@ -65,9 +65,23 @@ def test_toc_follows_the_seed() -> None:
     assert missing == [], f"out of order or missing: {missing}; toc titles: {titles}"
 
 
+def _glued_after(html: str, prefix: str) -> list[str]:
+    """The texts glue pasted into the built page right after ``prefix`` (one per occurrence)."""
+    return re.findall(re.escape(prefix) + r'\s*<span class="pasted-text">([^<]*)</span>', html)
+
+
 def test_p40_example_is_computed_and_glued(built_book: BookBuild) -> None:
+    """The worked example's R = 2NC is mltk's value, pasted by glue, never typed in the page."""
+    import mltk
+
+    peak = mltk.peak_flops(3840, 1.531e9)
+    source = (ROOT / "book/deep-learning/cuda-performance.md").read_text()
+    assert f"{peak:.3e}" not in source and "{glue:text}`p40_peak`" in source
     html = (built_book.html / "book/deep-learning/cuda-performance.html").read_text()
-    assert "1.176e+13" in html
+    r_p40 = r'<span class="math notranslate nohighlight">\(R_{P40} =\)</span>'
+    assert _glued_after(html, r_p40) == [f"{peak:.3e}"]
+    assert float(_glued_after(html, r_p40)[0]) == pytest.approx(11758080000000.0, rel=5e-4)
+    assert _glued_after(html, "FLOP/s, or") == [mltk.format_si(peak, "FLOP/s")]
 
 
 def test_every_page_has_a_checklist() -> None:

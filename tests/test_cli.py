@@ -238,7 +238,7 @@ BAD = [
       "--precision", "fp4"], "--precision", "fp4"),
     (["estimate", "--params", "7e9", "--accelerator", "V100"], "--dataset-size", "required"),
     ([*ESTIMATE, "--utilization", "1.5"], "--utilization", "(0, 1]"),
-    ([*ESTIMATE, "--utilization", "0.5", "0.4", "0.6"], "--utilization", "LOW <= MID"),
+    ([*ESTIMATE, "--utilization", "0.5", "0.4", "0.6"], "--utilization", "low <= mid <= high"),
     ([*ESTIMATE, "--utilization", "0.3", "0.4"], "--utilization", "three"),
     ([*ESTIMATE, "--pue", "0.9"], "--pue", "greater than or equal to 1"),
     ([*ESTIMATE, "--price-usd-per-hour", "-2"], "--price-usd-per-hour",
@@ -341,19 +341,56 @@ def subprocess_run(args: list[str], **env: str) -> subprocess.CompletedProcess:
                           cwd=ROOT, env={**os.environ, **env}, timeout=120)
 
 
-@pytest.mark.parametrize("args", [
-    ["accelerators", "--json"],
-    ["peak", "--accelerator", "H100-SXM", "--precision", "fp8", "--json"],
-    [*ESTIMATE, *U, "--json"],
-    ["tco", "--accelerator", "H100-SXM", "--json"],
-    ["plan", "--budget-usd", "1e6", "--accelerator", "H100-SXM", "--json"],
-    ["assumptions", "--json"],
-], ids=lambda a: a[0])
-def test_subprocess_json(args: list[str]) -> None:
+def _expect_accelerators(doc) -> None:
+    assert [a["name"] for a in doc] == [a.name for a in mltk.accelerators()]
+    p40 = doc[0]
+    assert p40["name"] == "P40" and p40["cuda_cores"] == 3840 and p40["boost_clock_hz"] == 1.531e9
+
+
+def _expect_peak(doc) -> None:
+    assert doc["flops_per_s"] == mltk.accelerator("H100-SXM").peak_flops("fp8")
+
+
+def _expect_estimate(doc) -> None:
+    assert doc["flops"] == 6 * 7e9 * 2e12
+    est = mltk.estimate_training(7e9, 2e12, accelerator="H100-SXM", devices=512,
+                                 utilization=(0.3, 0.4, 0.5))
+    assert doc["utilization"] == {"low": 0.3, "mid": 0.4, "high": 0.5}
+    assert doc["device_hours"] == pytest.approx(est.device_hours.as_dict())
+    assert doc["cost_usd"] == pytest.approx(est.cost_usd.as_dict())
+
+
+def _expect_tco(doc) -> None:
+    t = mltk.tco("H100-SXM", devices=doc["devices"])
+    assert doc["own_usd"] == pytest.approx(float(t.own_usd))
+    assert doc["rent_usd"] == pytest.approx(float(t.rent_usd))
+
+
+def _expect_plan(doc) -> None:
+    plan = max_training_flops("H100-SXM", budget_usd=1e6)
+    assert doc["binding"] == "budget_usd"
+    assert doc["flops"] == pytest.approx(plan.flops.as_dict())
+    assert doc["cost_usd"]["mid"] == pytest.approx(1e6)
+
+
+def _expect_assumptions(doc) -> None:
+    assert doc == mltk.assumptions().as_dict()
+
+
+@pytest.mark.parametrize(("args", "expect"), [
+    (["accelerators", "--json"], _expect_accelerators),
+    (["peak", "--accelerator", "H100-SXM", "--precision", "fp8", "--json"], _expect_peak),
+    ([*ESTIMATE, *U, "--json"], _expect_estimate),
+    (["tco", "--accelerator", "H100-SXM", "--json"], _expect_tco),
+    (["plan", "--budget-usd", "1e6", "--accelerator", "H100-SXM", "--json"], _expect_plan),
+    (["assumptions", "--json"], _expect_assumptions),
+], ids=lambda a: a[0] if isinstance(a, list) else "")
+def test_subprocess_json(args: list[str], expect) -> None:
+    """Each command's JSON, from a separate process, carries the values the library computes."""
     proc = subprocess_run(args)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""              # no progress indicator when stderr is not a terminal
-    json.loads(proc.stdout)
+    expect(json.loads(proc.stdout))
 
 
 def test_subprocess_human_output_and_errors(tmp_path) -> None:

@@ -86,7 +86,7 @@ def test_broadcasting_over_devices() -> None:
     ({"devices": 0}, "devices"), ({"params": -1}, "params"), ({"dataset_size": np.nan}, "dataset_size"),
     ({"precision": "bf16", "accelerator": "V100"}, "precision"), ({"pue": 0.8}, "pue"),
     ({"accelerator": "H100"}, "accelerator"), ({"price_usd_per_hour": -2}, "price_usd_per_hour"),
-    ({"utilization": (0.5, 0.4, 0.3)}, "Range"),
+    ({"utilization": (0.5, 0.4, 0.3)}, "utilization.*low <= mid <= high"),
 ])
 def test_errors(kwargs, param) -> None:
     args = {"params": 1e9, "dataset_size": 1e10, "accelerator": "A100-80GB",

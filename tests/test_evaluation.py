@@ -144,7 +144,11 @@ def test_bootstrap_width_matches_standard_error_of_a_mean() -> None:
                            n_resamples=2000, seed=1)
     # 95% interval of a mean: about 2 * 1.96 / sqrt(400) = 0.196 wide
     assert r.high - r.low == pytest.approx(2 * 1.96 / 20, rel=0.15)
-    assert r.contains(0.0) or abs(x.mean()) > 0.1
+    # ... and close to the normal-theory interval mean ± 1.96 s / sqrt(n) of this sample
+    se = x.std(ddof=1) / np.sqrt(x.size)
+    assert r.mid == x.mean()
+    assert r.low == pytest.approx(x.mean() - 1.96 * se, abs=0.1 * se)
+    assert r.high == pytest.approx(x.mean() + 1.96 * se, abs=0.1 * se)
 
 
 def test_bootstrap_stratified_keeps_class_counts() -> None:

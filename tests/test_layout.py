@@ -33,8 +33,6 @@ def test_band_modules_are_reachable_as_attributes() -> None:
         mltk.heuristics.no_such_module  # noqa: B018
 
 
-@pytest.mark.xfail(strict=True, reason="assumptions validates device names through heuristics.hardware "
-                   "(issue 14: move the name resolution down)")
 def test_no_module_imports_a_band_above_it() -> None:
     """Arrows point down: foundation < heuristics < evidence, handbook < faces."""
     order = {"foundation": 0, "heuristics": 1, "evidence": 2, "handbook": 2, "cli": 3}

@@ -29,10 +29,17 @@ def test_default_range_covers_the_published_runs() -> None:
 def test_leave_one_out_is_reported_for_every_run() -> None:
     loo = val.leave_one_out()
     assert [c.run.run_id for c in loo] == [r.run_id for r in cal.training_runs()]
-    assert 0 <= val.coverage(loo) <= 1
-    # Each run is checked against a range fit without it.
-    others = cal.training_runs()[1:]
-    assert loo[0].utilization == cal.utilization_from_runs(others)
+    runs = cal.training_runs()
+    # Each run is checked against a range fit without it ...
+    for i, c in enumerate(loo):
+        assert c.utilization is None or c.utilization == cal.utilization_from_runs(runs[:i] + runs[i + 1:])
+    # ... and the coverage is the share of checked runs whose reported hours fall in their range.
+    ranges = [(c.predicted_device_hours, c.reported_device_hours) for c in loo
+              if c.predicted_device_hours is not None and c.reported_device_hours is not None]
+    inside = [r.low <= hours <= r.high for r, hours in ranges]
+    assert len(ranges) == len(val.checked(loo)) >= 15
+    assert val.coverage(loo) == pytest.approx(sum(inside) / len(inside))
+    assert len(val.outside(loo)) == inside.count(False)
 
 
 def test_prediction_ignores_reported_hours_and_flops() -> None:

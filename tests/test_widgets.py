@@ -51,7 +51,26 @@ def test_tco_calculator_matches_mltk() -> None:
                       purchase_price_usd=25000, cloud_price_usd_per_hour=2.5)
     assert c.result.own_usd == pytest.approx(direct.own_usd)
     assert c.result.rent_usd == pytest.approx(direct.rent_usd)
-    assert mltk.format_money(direct.own_usd) in c.results.value
+    assert mltk.assumptions().format_money(direct.own_usd) in c.results.value
+
+
+def test_calculators_speak_the_team_currency(tmp_path) -> None:
+    """Money, units and the TCO plot's axis follow the assumptions file's currency."""
+    team = tmp_path / "team.yaml"
+    team.write_text("currency: EUR\n")
+    with mltk.using_assumptions(team) as asm:
+        c = TCOCalculator()
+        est = ProjectEstimator()
+        time_calc = TimeCalculator()
+    assert asm.format_money(c.result.own_usd).startswith("EUR ")
+    assert asm.format_money(c.result.own_usd) in c.results.value
+    assert c._fig.axes[0].get_ylabel() == "EUR over the period"
+    assert "EUR per device-hour" in c.fields["cloud_price_usd_per_hour"].box.children[1].value
+    assert asm.format_money(est.result.cost_usd.mid) in est.results.value
+    assert "$" not in est.results.value
+    # device-hours shown by the time calculator: n · T / 3600 at the mid utilization
+    mid_hours = 256 * time_calc.result.mid / 3600
+    assert mltk.format_si(mid_hours, "h") in time_calc.results.value
 
 
 def test_project_estimator_matches_mltk() -> None:
@@ -66,7 +85,7 @@ def test_project_estimator_matches_mltk() -> None:
         got, want = getattr(c.result, attr), getattr(direct, attr)
         assert (got.low, got.mid, got.high) == pytest.approx((want.low, want.mid, want.high))
     assert mltk.format_duration(direct.seconds.mid) in c.results.value
-    assert mltk.format_money(direct.cost_usd.mid) in c.results.value
+    assert mltk.assumptions().format_money(direct.cost_usd.mid) in c.results.value
 
 
 def test_defaults_use_assumptions_and_calibration() -> None:

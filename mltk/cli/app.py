@@ -17,11 +17,11 @@ import numpy as np
 
 from ..foundation.assumptions import ENV_VAR, load_assumptions, using_assumptions
 from ..foundation.errors import AssumptionsError, InputError, MltkError, UnknownAcceleratorError
-from . import catalog, cost, settings, training
+from . import catalog, cost, layout, settings, training
 from .args import EPILOG, PROG, CliParser, UsageError
 
 #: The command groups, in the order ``mltk --help`` lists them.
-COMMAND_GROUPS = (catalog, training, cost, settings)
+COMMAND_GROUPS = (catalog, training, cost, layout, settings)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -99,13 +99,10 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
             return 2
         with using_assumptions(asm.path):
             return int(args.func(args, asm, out))
-    except UsageError as e:
-        err.write(f"{prog}: error: {e}\n")
-        return 2
     except InputError as e:
         err.write(f"{prog}: error: {_option_message(sub, e)}\n")
         return 2
-    except AssumptionsError as e:
+    except (UsageError, AssumptionsError) as e:
         err.write(f"{prog}: error: {e}\n")
         return 2
     except MltkError as e:

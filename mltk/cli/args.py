@@ -1,19 +1,19 @@
 """Argument types and shared options of the command line.
 
-Numbers are parsed by :func:`mltk.foundation.units.parse_number` (one rule for the command
+Numbers are parsed by :func:`mltk.foundation.units.parse_quantity` (one rule for the command
 line and the calculators); a usage error is one line naming the option.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import re
 import textwrap
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from ..foundation.assumptions import ENV_VAR
+from ..foundation.errors import InputError
 from ..foundation.ranges import Range
 from ..foundation.units import SECONDS_PER_DAY, SECONDS_PER_HOUR, parse_quantity
 from ..heuristics.hardware import PRECISIONS
@@ -71,19 +71,14 @@ def seconds(text: str) -> float:
 
 
 def value_range(option: str, values: Sequence[float] | None) -> Range | None:
-    """One value or LOW MID HIGH, checked."""
+    """One value or LOW MID HIGH, read by :meth:`Range.coerce` (the library checks each end)."""
     if values is None:
         return None
-    if len(values) == 1:
-        return Range.point(values[0])
-    if len(values) != 3:
-        raise UsageError(PROG, f"argument {option}: expected one value or three (LOW MID HIGH), "
-                               f"got {len(values)}")
-    lo, mid, hi = values
-    if not all(math.isfinite(x) for x in values) or not lo <= mid <= hi:
-        raise UsageError(PROG, f"argument {option}: expected LOW <= MID <= HIGH, got "
-                               f"{' '.join(f'{x:g}' for x in values)}")
-    return Range(lo, mid, hi)
+    try:
+        return Range.coerce(list(values), option.lstrip("-").replace("-", "_"))
+    except InputError as e:
+        shown = " ".join(f"{x:g}" for x in values)
+        raise UsageError(PROG, f"argument {option}: {shown} is invalid: expected {e.expected}") from None
 
 
 EPILOG = """\
@@ -98,6 +93,13 @@ def wrap(text: str) -> str:
     return textwrap.fill(text, 78)
 
 
+def add_command(sub: Any, fmt: type[argparse.HelpFormatter], name: str, summary: str,
+                description: str) -> argparse.ArgumentParser:
+    """A subcommand with the shared formatter and epilog; ``description`` is wrapped."""
+    return sub.add_parser(name, help=summary, formatter_class=fmt, epilog=EPILOG,
+                          description=wrap(description))
+
+
 def add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true",
                    help="print one JSON document (SI base units, ranges as low/mid/high)")
@@ -108,6 +110,22 @@ def add_common(p: argparse.ArgumentParser) -> None:
 def add_accelerator(p: argparse.ArgumentParser, required: bool = True) -> None:
     p.add_argument("--accelerator", required=required, metavar="NAME",
                    help="catalog name, e.g. H100-SXM (list: mltk accelerators)")
+
+
+def add_range(p: argparse.ArgumentParser, option: str, metavar: str, what: str, default: str) -> None:
+    """An option taking one value or LOW MID HIGH (read later with :func:`value_range`)."""
+    p.add_argument(option, type=number, nargs="+", metavar=metavar,
+                   help=f"{what}: one value or LOW MID HIGH (default: {default})")
+
+
+def add_utilization(p: argparse.ArgumentParser) -> None:
+    add_range(p, "--utilization", "U", "end-to-end fraction of peak in (0, 1]",
+              "from published training runs or the assumptions file")
+
+
+def add_price_per_hour(p: argparse.ArgumentParser) -> None:
+    add_range(p, "--price-usd-per-hour", "PRICE",
+              "price of one device-hour in the assumptions' currency", "assumptions file or catalog")
 
 
 def add_precision(p: argparse.ArgumentParser, default: str | None = "bf16") -> None:

@@ -10,14 +10,13 @@ from ..foundation.assumptions import Assumptions
 from ..foundation.units import format_si
 from ..heuristics.hardware import Accelerator, accelerator, accelerators, peak_flops
 from .args import (
-    EPILOG,
     PROG,
     UsageError,
     add_accelerator,
+    add_command,
     add_common,
     add_precision,
     number,
-    wrap,
 )
 from .output import (
     aligned_lines,
@@ -148,9 +147,8 @@ def _cmd_peak(args: argparse.Namespace, asm: Assumptions, out: TextIO) -> int:
 
 def register(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
     """Add this group's subcommands to the parser's ``sub`` (an argparse subparsers action)."""
-    p = sub.add_parser("accelerators", help="the accelerator catalog as a table",
-                       formatter_class=fmt, epilog=EPILOG,
-                       description=wrap("The accelerator catalog, filtered and sorted."))
+    p = add_command(sub, fmt, "accelerators", "the accelerator catalog as a table",
+                    "The accelerator catalog, filtered and sorted.")
     p.add_argument("--vendor", metavar="NAME", help="NVIDIA, Google or AWS (any case)")
     p.add_argument("--kind", choices=("gpu", "tpu", "asic"), help="device kind")
     mem = p.add_mutually_exclusive_group()
@@ -167,10 +165,9 @@ def register(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
     p.add_argument("--reverse", action="store_true", help="reverse the sort order")
     add_common(p)
     p.set_defaults(func=_cmd_accelerators, parser=p)
-    p = sub.add_parser("peak", help="peak throughput, R = 2NC or a catalog device's peak",
-                       formatter_class=fmt, epilog=EPILOG,
-                       description=wrap("Peak throughput in FLOP/s: seed eq. 1, R = 2NC, from "
-                                         "--cores and --clock-hz; or a catalog device's dense peak."))
+    p = add_command(sub, fmt, "peak", "peak throughput, R = 2NC or a catalog device's peak",
+                    "Peak throughput in FLOP/s: seed eq. 1, R = 2NC, from "
+                    "--cores and --clock-hz; or a catalog device's dense peak.")
     p.add_argument("--cores", type=number, metavar="N", help="number of cores N (count)")
     p.add_argument("--clock-hz", type=number, metavar="HZ",
                    help="clock frequency C in Hz (1.531e9 or 1.531G, not 1.531)")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import math
 import sys
 import threading
 import time
@@ -16,29 +15,12 @@ from typing import Any, TextIO
 import numpy as np
 
 from ..foundation.assumptions import DEFAULT_ASSUMPTIONS_PATH, Assumptions
-from ..foundation.ranges import Range
+from ..foundation.ranges import Range, to_plain
 from ..foundation.units import format_range, format_si
 
 
-def to_json_ready(x: Any) -> Any:
-    """JSON-ready data: numpy to Python, non-finite numbers to null."""
-    if isinstance(x, Range):
-        return to_json_ready(x.as_dict())
-    if isinstance(x, dict):
-        return {str(k): to_json_ready(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [to_json_ready(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return to_json_ready(x.tolist())
-    if isinstance(x, np.generic):
-        x = x.item()
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    return x
-
-
 def emit_json(data: Any, out: TextIO) -> None:
-    out.write(json.dumps(to_json_ready(data), indent=2, allow_nan=False) + "\n")
+    out.write(json.dumps(to_plain(data), indent=2, allow_nan=False) + "\n")
 
 
 def show_range(r: Range, fmt: Callable[..., str] = format_si, **kwargs: Any) -> str:

@@ -7,9 +7,8 @@ from typing import Any, TextIO
 
 from ..foundation.assumptions import ENV_VAR, Assumptions
 from .args import (
-    EPILOG,
+    add_command,
     add_common,
-    wrap,
 )
 from .output import (
     emit_json,
@@ -36,9 +35,8 @@ def _cmd_assumptions(args: argparse.Namespace, asm: Assumptions, out: TextIO) ->
 
 def register(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
     """Add this group's subcommands to the parser's ``sub`` (an argparse subparsers action)."""
-    p = sub.add_parser("assumptions", help="the team assumptions in force",
-                       formatter_class=fmt, epilog=EPILOG,
-                       description=wrap(f"Show the assumptions file in force ({ENV_VAR} or "
-                                         "--assumptions, else the packaged defaults) and its values."))
+    p = add_command(sub, fmt, "assumptions", "the team assumptions in force",
+                    f"Show the assumptions file in force ({ENV_VAR} or "
+                    "--assumptions, else the packaged defaults) and its values.")
     add_common(p)
     p.set_defaults(func=_cmd_assumptions, parser=p)

@@ -7,17 +7,20 @@ from typing import Any, TextIO
 
 from ..foundation.assumptions import Assumptions
 from ..foundation.units import JOULES_PER_KWH, format_duration, format_si
+from ..heuristics.planning import CHINCHILLA_TOKENS_PER_PARAM
 from .args import (
-    EPILOG,
     PROG,
     UsageError,
     add_accelerator,
+    add_command,
     add_common,
     add_precision,
+    add_price_per_hour,
+    add_range,
+    add_utilization,
     number,
     seconds,
     value_range,
-    wrap,
 )
 from .output import (
     aligned_lines,
@@ -144,10 +147,9 @@ def _cmd_plan(args: argparse.Namespace, asm: Assumptions, out: TextIO) -> int:
 
 def register(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
     """Add this group's subcommands to the parser's ``sub`` (an argparse subparsers action)."""
-    p = sub.add_parser("estimate", help="end-to-end training estimate with ranges",
-                       formatter_class=fmt, epilog=EPILOG,
-                       description=wrap("Compute (C = O_f·O_b·P·S·E), time, device-hours, energy "
-                                         "and cost of one training run, as mid (low – high) ranges."))
+    p = add_command(sub, fmt, "estimate", "end-to-end training estimate with ranges",
+                    "Compute (C = O_f·O_b·P·S·E), time, device-hours, energy "
+                    "and cost of one training run, as mid (low – high) ranges.")
     p.add_argument("--params", type=number, metavar="P", help="trainable parameters P (count)")
     p.add_argument("--dataset-size", type=number, metavar="S",
                    help="examples or tokens per epoch S (count)")
@@ -157,15 +159,9 @@ def register(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
     p.add_argument("--devices", type=number, default=1.0, metavar="N",
                    help="accelerators used at once (count, >= 1; default 1)")
     add_precision(p)
-    p.add_argument("--utilization", type=number, nargs="+", metavar="U",
-                   help="end-to-end fraction of peak in (0, 1]: one value or LOW MID HIGH "
-                        "(default: from published training runs or the assumptions file)")
-    p.add_argument("--price-usd-per-hour", type=number, nargs="+", metavar="PRICE",
-                   help="price of one device-hour in the assumptions' currency per hour: one "
-                        "value or LOW MID HIGH (default: assumptions file or catalog)")
-    p.add_argument("--pue", type=number, nargs="+", metavar="PUE",
-                   help="power usage effectiveness (dimensionless, >= 1): one value or LOW MID "
-                        "HIGH (default: assumptions file)")
+    add_utilization(p)
+    add_price_per_hour(p)
+    add_range(p, "--pue", "PUE", "power usage effectiveness (dimensionless, >= 1)", "assumptions file")
     p.add_argument("--electricity-usd-per-kwh", type=number, metavar="PRICE",
                    help="electricity tariff per kWh (default: assumptions file)")
     p.add_argument("--forward-ops", type=number, default=2.0, metavar="O_F",
@@ -176,11 +172,10 @@ def register(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
                    help="known training compute in FLOP (replaces --params/--dataset-size)")
     add_common(p)
     p.set_defaults(func=_cmd_estimate, parser=p)
-    p = sub.add_parser("plan", help="planning backwards: the largest run a budget allows",
-                       formatter_class=fmt, epilog=EPILOG,
-                       description=wrap("The largest training compute that fits a money budget "
-                                         "and/or a deadline, which constraint binds, and the "
-                                         "compute-optimal parameters and tokens (Chinchilla)."))
+    p = add_command(sub, fmt, "plan", "planning backwards: the largest run a budget allows",
+                    "The largest training compute that fits a money budget "
+                    "and/or a deadline, which constraint binds, and the "
+                    "compute-optimal parameters and tokens (Chinchilla).")
     p.add_argument("--budget-usd", type=number, metavar="MONEY",
                    help="money for device-hours, in the assumptions' currency (e.g. 1e6 or 1M)")
     p.add_argument("--deadline-s", type=seconds, metavar="SECONDS",
@@ -188,15 +183,11 @@ def register(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
     add_accelerator(p)
     p.add_argument("--devices", type=number, metavar="N",
                    help="accelerators used at once (count, >= 1); needed with a deadline alone")
-    p.add_argument("--price-usd-per-hour", type=number, nargs="+", metavar="PRICE",
-                   help="price of one device-hour: one value or LOW MID HIGH "
-                        "(default: assumptions file or catalog)")
+    add_price_per_hour(p)
     add_precision(p)
-    p.add_argument("--utilization", type=number, nargs="+", metavar="U",
-                   help="end-to-end fraction of peak in (0, 1]: one value or LOW MID HIGH "
-                        "(default: from published training runs or the assumptions file)")
-    p.add_argument("--tokens-per-param", type=number, default=20.0, metavar="RATIO",
-                   help="training tokens per parameter for the compute-optimal split "
-                        "(default 20, Hoffmann et al. 2022)")
+    add_utilization(p)
+    p.add_argument("--tokens-per-param", type=number, default=CHINCHILLA_TOKENS_PER_PARAM,
+                   metavar="RATIO", help="training tokens per parameter for the compute-optimal "
+                   f"split (default {CHINCHILLA_TOKENS_PER_PARAM:g}, Hoffmann et al. 2022)")
     add_common(p)
     p.set_defaults(func=_cmd_plan, parser=p)

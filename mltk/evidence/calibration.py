@@ -28,6 +28,7 @@ from ..foundation.ranges import Range
 from ..foundation.units import SECONDS_PER_HOUR
 from ..heuristics.compute import training_flops
 from ..heuristics.hardware import accelerator
+from ..heuristics.utilization import default_utilization, register_utilization_source
 
 __all__ = ["TrainingRun", "training_runs", "planner_inputs", "planner_flops",
            "implied_utilization", "calibration_runs", "utilization_from_runs",
@@ -245,25 +246,6 @@ def utilization_from_runs(runs: Iterable[TrainingRun] | None = None,
     return _quantile_range(values, tuple(quantiles))
 
 
-def default_utilization() -> Range:
-    """The utilization range used when none is given.
-
-    The team's assumptions file wins where it sets ``utilization``; otherwise the
-    :data:`UTILIZATION_QUANTILES` of the published runs' implied utilization
-    (:func:`utilization_from_runs` over :func:`training_runs`).
-
-    Examples
-    --------
-    >>> u = default_utilization()
-    >>> 0 < u.low <= u.mid <= u.high <= 1
-    True
-    """
-    from ..foundation.assumptions import assumptions
-
-    override = assumptions().utilization
-    return override if override is not None else utilization_from_runs(training_runs())
-
-
 def seed_kernel_efficiency() -> Range:
     """The seed's observation for well-fed kernels: 15-25% below peak, i.e. 75-85% of it.
 
@@ -277,3 +259,8 @@ def seed_kernel_efficiency() -> Range:
     Range(low=0.75, mid=0.8, high=0.85)
     """
     return Range(0.75, 0.80, 0.85)
+
+
+# The heuristics' default utilization, when the assumptions file leaves it null (see
+# mltk.heuristics.utilization): the quantiles of the published runs in the data file.
+register_utilization_source(lambda: utilization_from_runs(training_runs()))

@@ -7,6 +7,7 @@ checks       input constraints, declared once and checked with one wording
 ranges       the low/mid/high :class:`~mltk.foundation.ranges.Range`
 units        unit constants and pure display formatting (SI prefixes, durations, money)
 datafiles    the one reader of the data files under ``mltk/data``
+device_names the tolerant resolver of catalog device names (``nvidia tesla p40`` -> ``P40``)
 assumptions  the team's assumptions file: loaded, validated, switchable by context
 
 Nothing here imports from the heuristics, the evidence, the handbook helpers or the faces.

@@ -24,7 +24,6 @@ True
 from __future__ import annotations
 
 import difflib
-import math
 import os
 import re
 from collections.abc import Iterator
@@ -35,10 +34,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .checks import check, expected
 from .datafiles import DATA_DIR
-from .errors import AssumptionsError
+from .device_names import resolve_device_name
+from .errors import AssumptionsError, InputError
 from .ranges import Range, to_plain
-from .units import format_money
+from .units import currency_prefix, format_money
 
 __all__ = ["Assumptions", "load_assumptions", "assumptions", "using_assumptions",
            "DEFAULT_ASSUMPTIONS_PATH", "ENV_VAR"]
@@ -74,14 +75,24 @@ class Assumptions:
     maintenance_fraction_per_year: float = 0.0
     staff_usd_per_device_year: float = 0.0
     host_power_fraction: float = 0.0
+    inter_node_bandwidth_bytes_per_s_per_device: float = 5e10
+    intra_node_latency_s: float = 1e-6
+    inter_node_latency_s: float = 5e-6
+    failure_rate_per_device_hour: float = 1.97e-5
+    checkpoint_write_bytes_per_s: float = 2e12
+    restart_s: float = 600.0
 
     @property
     def currency_prefix(self) -> str:
-        """What precedes an amount in human output: ``"$"`` for USD, else the label and a space."""
-        return "$" if self.currency.upper() == "USD" else f"{self.currency} "
+        """What precedes an amount in human output (:func:`mltk.foundation.units.currency_prefix`)."""
+        return currency_prefix(self.currency)
 
     def format_money(self, value: float, digits: int = 3) -> str:
-        """``value`` with k/M/B suffixes and the team's currency label.
+        """``value`` with k/M/B suffixes and the team's currency label: the configured formatter.
+
+        :func:`mltk.foundation.units.format_money` is the pure function underneath; this
+        method supplies the currency of the file in force, as a units registry keeps
+        its default format.
 
         Examples
         --------
@@ -95,29 +106,30 @@ class Assumptions:
         return {f.name: to_plain(getattr(self, f.name)) for f in fields(self)}
 
 
-# key -> (kind, constraint)
+# key -> (kind, constraint); constraints are keys of mltk.foundation.checks.CONSTRAINTS.
 _SCHEMA: dict[str, tuple[str, str]] = {
     "currency": ("label", ""),
-    "electricity_usd_per_kwh": ("number", "nonneg"),
-    "pue": ("range", "pue"),
+    "electricity_usd_per_kwh": ("number", "non_negative"),
+    "pue": ("range", "at_least_one"),
     "cloud_price_factor": ("range", "positive"),
     "prices_usd_per_device_hour": ("price_map", "positive"),
     "purchase_prices_usd": ("number_map", "positive"),
     "utilization": ("range_or_null", "fraction"),
     "amortisation_years": ("number", "positive"),
-    "server_usd_per_device": ("number", "nonneg"),
+    "server_usd_per_device": ("number", "non_negative"),
     "networking_fraction_of_capex": ("number", "unit_interval"),
-    "storage_usd_per_device": ("number", "nonneg"),
-    "hosting_usd_per_kw_year": ("number", "nonneg"),
+    "storage_usd_per_device": ("number", "non_negative"),
+    "hosting_usd_per_kw_year": ("number", "non_negative"),
     "maintenance_fraction_per_year": ("number", "unit_interval"),
-    "staff_usd_per_device_year": ("number", "nonneg"),
-    "host_power_fraction": ("number", "nonneg"),
+    "staff_usd_per_device_year": ("number", "non_negative"),
+    "host_power_fraction": ("number", "non_negative"),
+    "inter_node_bandwidth_bytes_per_s_per_device": ("number", "positive"),
+    "intra_node_latency_s": ("number", "non_negative"),
+    "inter_node_latency_s": ("number", "non_negative"),
+    "failure_rate_per_device_hour": ("number", "non_negative"),
+    "checkpoint_write_bytes_per_s": ("number", "positive"),
+    "restart_s": ("number", "non_negative"),
 }
-
-_EXPECT = {"nonneg": "a number >= 0", "positive": "a number > 0",
-           "fraction": "a fraction in (0, 1], e.g. 0.4 for 40%",
-           "unit_interval": "a fraction in [0, 1], e.g. 0.15 for 15%", "pue": "a PUE >= 1",
-           "": "a number"}
 
 
 @cache
@@ -157,40 +169,36 @@ def _fail(path: str, key: str, value: Any, expected: str) -> AssumptionsError:
     return AssumptionsError(f"{path}: key '{key}' = {value!r} is invalid: expected {expected}")
 
 
+def _is_number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
 def _number(path: str, key: str, value: Any, constraint: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _fail(path, key, value, _EXPECT[constraint])
-    x = float(value)
-    ok = math.isfinite(x) and {
-        "nonneg": x >= 0, "positive": x > 0, "fraction": 0 < x <= 1,
-        "unit_interval": 0 <= x <= 1, "pue": x >= 1,
-    }.get(constraint, True)
-    if not ok:
-        raise _fail(path, key, value, _EXPECT[constraint])
-    return x
+    if not _is_number(value):
+        raise _fail(path, key, value, expected(constraint))
+    try:
+        return float(check(key, value, constraint))
+    except InputError as err:
+        raise _fail(path, key, value, err.expected) from None
 
 
 def _range(path: str, key: str, value: Any, constraint: str) -> Range:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        value = [value] * 3
-    elif isinstance(value, dict) and set(value) == {"low", "mid", "high"}:
-        value = [value["low"], value["mid"], value["high"]]
-    if not isinstance(value, list) or len(value) != 3:
+    parts = list(value.values()) if isinstance(value, dict) else \
+        value if isinstance(value, list) else [value]
+    if not all(_is_number(x) for x in parts) or (isinstance(value, list) and len(value) != 3):
         raise _fail(path, key, value, "a number or a list [low, mid, high]")
-    lo, mi, hi = (_number(path, key, x, constraint) for x in value)
-    if not lo <= mi <= hi:
-        raise _fail(path, key, value, "low <= mid <= high")
-    return Range(lo, mi, hi)
+    try:
+        return Range.coerce(value, key, constraint)
+    except InputError as err:
+        raise _fail(path, key, value, err.expected) from None
 
 
 def _device_key(path: str, key: str, name: Any) -> str:
-    from ..heuristics.hardware import accelerator  # late import: hardware does not need assumptions
-
     if not isinstance(name, str):
         raise AssumptionsError(f"{path}: key '{key}': device name {name!r} is not a catalog "
                                "name (write it as text, e.g. H100-SXM)")
     try:
-        return accelerator(name).name
+        return resolve_device_name(name)
     except ValueError as err:
         raise AssumptionsError(f"{path}: key '{key}': {err}") from None
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from .checks import check
 from .errors import InputError
 
 __all__ = ["Range", "to_plain"]
@@ -51,6 +53,60 @@ class Range:
         if isinstance(value, list | tuple) and len(value) == 3:
             return cls(*value)
         return cls.point(value)
+
+    @classmethod
+    def coerce(cls, value: Any, name: str, constraint: str = "finite") -> Range:
+        """``value`` as a Range whose every end meets ``constraint``: the one reader of ranges.
+
+        Accepts a number or array (a range with no spread), a sequence ``(low, mid, high)``,
+        a mapping ``{"low", "mid", "high"}`` or a Range. Every face (the assumptions file,
+        the command line's ``LOW MID HIGH`` options, the calculators and the Python API)
+        reads a range through it, so a bad one is reported the same way everywhere.
+
+        Parameters
+        ----------
+        value : float, array_like, (low, mid, high), mapping or Range
+        name : str
+            The parameter's name, for the error message.
+        constraint : str
+            A key of :data:`mltk.foundation.checks.CONSTRAINTS` that each end must meet.
+
+        Raises
+        ------
+        mltk.foundation.errors.InputError
+            Naming ``name`` when an end breaks ``constraint``, when a sequence does not have
+            three elements, or when the ends are not ordered ``low <= mid <= high``.
+
+        Examples
+        --------
+        >>> Range.coerce([0.3, 0.4, 0.5], "utilization", "fraction")
+        Range(low=0.3, mid=0.4, high=0.5)
+        >>> Range.coerce(2.5, "price_usd_per_hour", "positive")
+        Range(low=2.5, mid=2.5, high=2.5)
+        >>> Range.coerce((0.5, 0.4, 0.6), "utilization", "fraction")
+        Traceback (most recent call last):
+        ...
+        mltk.foundation.errors.InputError: utilization=(0.5, 0.4, 0.6) is invalid: expected low <= mid <= high
+        """
+        if isinstance(value, Range):
+            parts: Any = (value.low, value.mid, value.high)
+        elif isinstance(value, dict):
+            if set(value) != {"low", "mid", "high"}:
+                raise InputError(name, value, "a number, [low, mid, high] or {low, mid, high}")
+            parts = (value["low"], value["mid"], value["high"])
+        elif isinstance(value, list | tuple):
+            if len(value) not in (1, 3):
+                raise InputError(name, value, "one number or three (low, mid, high)")
+            parts = tuple(value) * 3 if len(value) == 1 else tuple(value)
+        else:
+            parts = (value, value, value)
+        lo, mi, hi = (check(name, p, constraint) for p in parts)
+        if np.any(lo > mi) or np.any(mi > hi):
+            shown = value if not isinstance(value, list) else tuple(value)
+            raise InputError(name, shown, "low <= mid <= high")
+        if isinstance(value, Range):
+            return value
+        return cls(*(float(a) if a.ndim == 0 else a for a in (lo, mi, hi)))
 
     def __iter__(self) -> Iterator[Any]:
         return iter((self.low, self.mid, self.high))
@@ -100,21 +156,29 @@ class Range:
 def to_plain(x: Any) -> Any:
     """``x`` as plain data for JSON: ranges as ``{"low","mid","high"}``, arrays as lists.
 
-    NumPy scalars become Python numbers, dicts are converted value by value, and
+    NumPy scalars become Python numbers, dicts, lists and tuples are converted element
+    by element, a non-finite float (an infinite break-even time, say) becomes None, and
     anything else (None, str, Python numbers) is returned unchanged. Every result type's
-    ``as_dict`` uses it, so a field converts the same way wherever it appears.
+    ``as_dict`` and the command line's ``--json`` use it, so a field converts the same way
+    wherever it appears.
 
     Examples
     --------
     >>> to_plain({"u": Range(0.2, 0.4, 0.5), "n": np.int64(8), "x": np.array([1.0, 2.0])})
     {'u': {'low': 0.2, 'mid': 0.4, 'high': 0.5}, 'n': 8, 'x': [1.0, 2.0]}
-    >>> to_plain(None) is None
-    True
+    >>> to_plain((None, float("inf"), np.float64("nan")))
+    [None, None, None]
     """
     if isinstance(x, Range):
         return x.as_dict()
     if isinstance(x, dict):
-        return {k: to_plain(v) for k, v in x.items()}
-    if isinstance(x, np.ndarray | np.generic):
-        return x.item() if np.ndim(x) == 0 else x.tolist()
+        return {k if isinstance(k, str | int | float | bool) else str(k): to_plain(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [to_plain(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return to_plain(x.tolist())
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
     return x

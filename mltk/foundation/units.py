@@ -7,7 +7,8 @@ import math
 from .ranges import Range
 
 __all__ = ["parse_quantity", "SI_PREFIXES", "format_si", "format_duration", "format_money",
-           "format_range", "SECONDS_PER_HOUR", "SECONDS_PER_DAY", "HOURS_PER_YEAR", "JOULES_PER_KWH"]
+           "format_range", "currency_prefix",
+           "SECONDS_PER_HOUR", "SECONDS_PER_DAY", "HOURS_PER_YEAR", "JOULES_PER_KWH"]
 
 SECONDS_PER_HOUR = 3600.0
 SECONDS_PER_DAY = 86400.0
@@ -106,10 +107,27 @@ def format_duration(seconds: float, digits: int = 3) -> str:
     return f"{_sig(s, digits)} s"
 
 
-def format_money(usd: float, currency: str | None = None, digits: int = 3) -> str:
-    """Format money with k/M/B suffixes.
+def currency_prefix(currency: str) -> str:
+    """What precedes an amount in human output: ``"$"`` for USD, else the label and a space.
 
-    ``currency`` defaults to the team's label from the assumptions file (``"$"`` for USD).
+    The one rule for every face; :attr:`mltk.foundation.assumptions.Assumptions.currency_prefix`
+    applies it to the team's label.
+
+    Examples
+    --------
+    >>> currency_prefix("usd"), currency_prefix("EUR")
+    ('$', 'EUR ')
+    """
+    return "$" if currency.strip().upper() == "USD" else f"{currency.strip()} "
+
+
+def format_money(usd: float, currency: str = "$", digits: int = 3) -> str:
+    """Format money with k/M/B/T suffixes after ``currency`` (a pure function).
+
+    ``currency`` is the text put before the amount, such as ``"$"`` or ``"EUR "``
+    (:func:`currency_prefix` turns a label into it). The team's configured formatter,
+    which prefixes the currency of the assumptions file, is
+    ``mltk.assumptions().format_money``.
 
     Examples
     --------
@@ -120,10 +138,6 @@ def format_money(usd: float, currency: str | None = None, digits: int = 3) -> st
     >>> format_money(2.5e9, currency="EUR ")
     'EUR 2.5B'
     """
-    if currency is None:
-        from .assumptions import assumptions  # late: units must not depend on assumptions at import
-
-        currency = assumptions().currency_prefix
     v = float(usd)
     for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
         if abs(v) >= scale * 0.9995:

@@ -12,6 +12,7 @@ small_network     a small neural network written out in numpy
 cpu_benchmark     measuring this machine's matrix-multiply throughput
 drift             drift statistics (PSI, KS, chi-squared) and monitors
 retraining        continuous-training policies, simulated
+device_costs      one workload priced on several accelerators (the platform chapters' table)
 
 They build on :mod:`mltk.heuristics` and :mod:`mltk.foundation`, never the other way round.
 """

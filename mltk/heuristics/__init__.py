@@ -5,11 +5,14 @@ Modules
 hardware   the accelerator catalog and peak throughput (R = 2NC, tensor-core peaks per precision)
 compute    training compute (C = O_f * O_b * P * S * E, 6PD for transformers)
 timing     training time (T = C / R, with devices and utilization)
+utilization the default utilization range (supplied by the evidence band) and device-hours
 estimate   the end-to-end training estimate (compute, time, device-hours, energy, cost)
 tco        total cost of ownership: own versus rent
 planning   budgets, deadlines and compute-optimal model sizes
 memory     memory per device for training and serving
 inference  serving throughput and cost per token
+layouts    parallel training layouts: memory, step time, MFU and HFU per layout, layout search
+goodput    checkpoints, failures and effective training time (Young/Daly)
 
 The public names are re-exported by :mod:`mltk`; import them from there.
 """

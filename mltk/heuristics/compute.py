@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from numpy.typing import ArrayLike
 
 from ..foundation import checks as v
@@ -59,7 +60,8 @@ def transformer_training_flops(params: ArrayLike, tokens: ArrayLike, *, layers: 
     weighted-sum products add 6 · layers · context · d_model FLOP per token
     (Kaplan et al. 2020, Table 1: forward 2·n_layer·n_ctx·d_attn, times 3 for training).
     ``recompute=True`` re-runs the forward pass during backward (full activation
-    checkpointing), turning the factor 6 into 8.
+    checkpointing), turning the factor 6 into 8. The dense part is :func:`training_flops`
+    with S in tokens (O_f = 2, O_b = 3, or 4 with recomputation).
 
     Examples
     --------
@@ -67,6 +69,8 @@ def transformer_training_flops(params: ArrayLike, tokens: ArrayLike, *, layers: 
     '3.150e+23'
     >>> f"{transformer_training_flops(175e9, 300e9, layers=96, context=2048, d_model=12288):.3e}"
     '3.194e+23'
+    >>> transformer_training_flops(1e9, 2e10, recompute=True) == 8 * 1e9 * 2e10
+    True
     """
     p = v.positive("params", params)
     d = v.positive("tokens", tokens)
@@ -74,5 +78,6 @@ def transformer_training_flops(params: ArrayLike, tokens: ArrayLike, *, layers: 
     n_c = v.non_negative("context", context)
     d_m = v.non_negative("d_model", d_model)
     passes = 4.0 if recompute else 3.0
-    per_token_forward = 2.0 * p + 2.0 * n_l * n_c * d_m
-    return v.scalar_or_array(passes * per_token_forward * d)
+    dense = training_flops(p, d, forward_ops=2, backward_factor=passes)  # seed eq. 3: 6PD (8PD)
+    attention = passes * 2.0 * n_l * n_c * d_m * d
+    return v.scalar_or_array(np.asarray(dense) + attention)

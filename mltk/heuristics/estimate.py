@@ -7,15 +7,15 @@ from typing import Any
 
 from numpy.typing import ArrayLike
 
-from ..evidence.calibration import default_utilization
 from ..foundation import checks as v
 from ..foundation.assumptions import assumptions
 from ..foundation.ranges import Range, to_plain
-from ..foundation.units import SECONDS_PER_HOUR, format_duration, format_money, format_range, format_si
+from ..foundation.units import currency_prefix, format_duration, format_money, format_range, format_si
 from .compute import training_flops
 from .hardware import Accelerator
 from .hardware import accelerator as _lookup
 from .timing import training_time
+from .utilization import default_utilization, device_hours
 
 __all__ = ["TrainingEstimate", "estimate_training", "device_hour_price"]
 
@@ -54,7 +54,7 @@ class TrainingEstimate:
 
     def summary(self) -> str:
         """A few human lines: mid value with (low – high)."""
-        cur = "$" if self.currency == "USD" else self.currency + " "
+        cur = currency_prefix(self.currency)
         lines = [
             f"compute       {format_si(self.flops, 'FLOP')}",
             f"time          {format_range(self.seconds, format_duration)}",
@@ -142,16 +142,13 @@ def estimate_training(params: ArrayLike, dataset_size: ArrayLike, epochs: ArrayL
     if flops is not None:
         c = v.scalar_or_array(c)
 
-    u = default_utilization() if utilization is None else Range.of(utilization)
-    for part in u:
-        v.fraction("utilization", part)
+    u = default_utilization() if utilization is None else Range.coerce(utilization, "utilization",
+                                                                       "fraction")
     seconds = u.map(lambda x: training_time(c, peak, n, x), decreasing=True)
-    device_hours = seconds * (n / SECONDS_PER_HOUR)
+    busy_hours = device_hours(seconds, n)
 
     asm = assumptions()
-    pue_r = asm.pue if pue is None else Range.of(pue)
-    for part in pue_r:
-        v.at_least_one("pue", part)
+    pue_r = asm.pue if pue is None else Range.coerce(pue, "pue", "at_least_one")
     notes: list[str] = []
     tariff = asm.electricity_usd_per_kwh if electricity_usd_per_kwh is None else \
         float(v.non_negative("electricity_usd_per_kwh", electricity_usd_per_kwh))
@@ -159,19 +156,18 @@ def estimate_training(params: ArrayLike, dataset_size: ArrayLike, epochs: ArrayL
         energy_kwh = energy_cost = None
         notes.append(f"no published TDP for {acc.name}: energy not estimated")
     else:
-        energy_kwh = device_hours * pue_r * (acc.tdp_w / 1000.0)
+        energy_kwh = busy_hours * pue_r * (acc.tdp_w / 1000.0)
         energy_cost = energy_kwh * tariff
 
-    price = device_hour_price(acc) if price_usd_per_hour is None else Range.of(price_usd_per_hour)
+    price = device_hour_price(acc) if price_usd_per_hour is None else \
+        Range.coerce(price_usd_per_hour, "price_usd_per_hour", "non_negative")
     if price is not None:
-        for part in price:
-            v.non_negative("price_usd_per_hour", part)
-        cost = device_hours * price
+        cost = busy_hours * price
     else:
         cost = None
         notes.append(f"no public price per device-hour for {acc.name}: pass price_usd_per_hour")
     return TrainingEstimate(flops=c, accelerator=acc, devices=v.scalar_or_array(n),
                             precision=precision, peak_flops_per_device=peak, utilization=u,
-                            seconds=seconds, device_hours=device_hours, energy_kwh=energy_kwh,
+                            seconds=seconds, device_hours=busy_hours, energy_kwh=energy_kwh,
                             energy_cost_usd=energy_cost, price_usd_per_hour=price, cost_usd=cost,
                             currency=asm.currency, notes=notes)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-import re
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -11,7 +9,8 @@ from numpy.typing import ArrayLike
 
 from ..foundation import checks as v
 from ..foundation.datafiles import opt_float, read_csv
-from ..foundation.errors import InputError, UnknownAcceleratorError, UnsupportedPrecisionError
+from ..foundation.device_names import resolve_device_name
+from ..foundation.errors import InputError, UnsupportedPrecisionError
 
 __all__ = ["Accelerator", "accelerator", "accelerators", "peak_flops", "PRECISIONS"]
 
@@ -129,13 +128,6 @@ def _precision_name(precision: str) -> str:
     return p
 
 
-def _key(name: str) -> str:
-    s = name.lower().strip()
-    s = re.sub(r"^(nvidia\s+)?(tesla\s+|geforce\s+)?", "", s)
-    s = re.sub(r"^(google\s+|aws\s+|amazon\s+)", "", s)
-    return re.sub(r"[\s\-_]+", "", s)
-
-
 def _int_or_none(text: str) -> int | None:
     f = opt_float(text)
     return None if f is None else int(f)
@@ -166,17 +158,10 @@ def _catalog() -> dict[str, Accelerator]:
     return out
 
 
-@cache
-def _index() -> dict[str, str]:
-    idx: dict[str, str] = {}
-    for acc in _catalog().values():
-        for n in (acc.name, *acc.aliases):
-            idx[_key(n)] = acc.name
-    return idx
-
-
 def accelerator(name: str | Accelerator) -> Accelerator:
     """Look up a catalog device by name, tolerant of case, spaces, '-', '_' and vendor prefixes.
+
+    Names resolve through :func:`mltk.foundation.device_names.resolve_device_name`.
 
     Raises
     ------
@@ -196,18 +181,7 @@ def accelerator(name: str | Accelerator) -> Accelerator:
     """
     if isinstance(name, Accelerator):
         return name
-    if not isinstance(name, str) or not name.strip():
-        raise InputError("accelerator", name, "a catalog name such as 'A100-80GB'")
-    idx = _index()
-    key = _key(name)
-    if key in idx:
-        return _catalog()[idx[key]]
-    names = list(_catalog())
-    by_key = {_key(n): n for n in names}
-    close = difflib.get_close_matches(key, list(by_key), n=4, cutoff=0.4)
-    prefixed = [n for k, n in by_key.items() if k.startswith(key) or key.startswith(k)]
-    suggestions = list(dict.fromkeys(prefixed + [by_key[c] for c in close]))[:4]
-    raise UnknownAcceleratorError(name, suggestions)
+    return _catalog()[resolve_device_name(name)]
 
 
 def accelerators() -> list[Accelerator]:

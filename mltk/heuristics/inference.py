@@ -238,11 +238,8 @@ def bandwidth_utilization(bytes_per_token: ArrayLike, seconds_per_token: ArrayLi
 
 
 def _positive_range(name: str, value: Any) -> Range | Any:
-    if isinstance(value, Range):
-        for part in value:
-            v.positive(name, part)
-        return value
-    return v.positive(name, value)
+    """A Range stays a Range (each end checked by :meth:`Range.coerce`); anything else an array."""
+    return Range.coerce(value, name, "positive") if isinstance(value, Range) else v.positive(name, value)
 
 
 def cost_per_million(items_per_s: Any, price_usd_per_hour: Any, devices: ArrayLike = 1):

@@ -29,7 +29,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..evidence.calibration import default_utilization
 from ..foundation import checks as v
 from ..foundation.assumptions import assumptions
 from ..foundation.errors import InputError
@@ -40,6 +39,8 @@ from .estimate import device_hour_price
 from .hardware import Accelerator
 from .hardware import accelerator as _lookup
 from .timing import training_time
+from .utilization import default_utilization
+from .utilization import device_hours as _device_hours
 
 __all__ = ["ComputeBudget", "ComputeOptimalSplit", "max_training_flops", "compute_optimal_split",
            "CHINCHILLA_TOKENS_PER_PARAM"]
@@ -112,22 +113,6 @@ class ComputeOptimalSplit:
     def as_dict(self) -> dict[str, Any]:
         """Plain data (for JSON); ranges as ``{"low","mid","high"}``."""
         return {f.name: to_plain(getattr(self, f.name)) for f in fields(self)}
-
-
-def _range_arg(name: str, value: Any, check) -> Range:
-    """A float, (low, mid, high) or Range, validated part by part."""
-    if isinstance(value, Range):
-        r = value
-    elif isinstance(value, list | tuple) and len(value) == 3:
-        parts = [check(name, x) for x in value]
-        if not (np.all(parts[0] <= parts[1]) and np.all(parts[1] <= parts[2])):
-            raise InputError(name, tuple(value), "low <= mid <= high")
-        r = Range(*(v.scalar_or_array(x) for x in parts))
-    else:
-        r = Range.point(v.scalar_or_array(check(name, value)))
-    for part in r:
-        check(name, part)
-    return r
 
 
 def _flops_per_device_second(peak: float, u: Range) -> Range:
@@ -221,10 +206,10 @@ def max_training_flops(accelerator: str | Accelerator, *, budget_usd: ArrayLike 
     if deadline is not None and budget is None and n is None:
         raise InputError("devices", None, "a device count when the only constraint is deadline_s")
 
-    u = default_utilization() if utilization is None else _range_arg("utilization", utilization,
-                                                                      v.fraction)
+    u = default_utilization() if utilization is None else Range.coerce(utilization, "utilization",
+                                                                       "fraction")
     if price_usd_per_hour is not None:
-        price: Range | None = _range_arg("price_usd_per_hour", price_usd_per_hour, v.positive)
+        price: Range | None = Range.coerce(price_usd_per_hour, "price_usd_per_hour", "positive")
     else:
         price = device_hour_price(acc)
     if budget is not None and price is None:
@@ -240,7 +225,7 @@ def max_training_flops(accelerator: str | Accelerator, *, budget_usd: ArrayLike 
         dh_budget = Range.point(budget) / price          # low: highest price
         by_budget = dh_budget * per_hour
     if deadline is not None and n is not None:
-        dh_deadline = Range.point(n * deadline / SECONDS_PER_HOUR)
+        dh_deadline = Range.point(_device_hours(deadline, n))
         by_deadline = dh_deadline * per_hour
 
     if by_budget is not None and by_deadline is not None:
@@ -340,7 +325,7 @@ def compute_optimal_split(flops: Any, tokens_per_param: ArrayLike = CHINCHILLA_T
         return v.scalar_or_array(np.sqrt(np.asarray(c, float) / per_param_squared))
 
     if isinstance(flops, Range | list | tuple) and (isinstance(flops, Range) or len(flops) == 3):
-        c = _range_arg("flops", flops, v.positive)
+        c = Range.coerce(flops, "flops", "positive")
         params: Any = _tidy(c.map(split))
         tokens: Any = _tidy(params * r)
         return ComputeOptimalSplit(flops=c, params=params, tokens=tokens,
