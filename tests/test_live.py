@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -164,6 +165,36 @@ def test_estimator_computes_live(browser, live_server) -> None:  # noqa: F811
     finally:
         context.close()
     assert [u for u in external if urlsplit(u).hostname != "127.0.0.1"] == []
+
+
+def _status(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str]]:
+    req = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, dict(r.headers)
+    except urllib.error.HTTPError as err:
+        return err.code, dict(err.headers)
+
+
+def test_live_jupyter_server_is_locked_down(live_server) -> None:
+    """127.0.0.1 only, token required, the site's origin only, no terminals."""
+    _, server = live_server
+    info = settings(server)
+    base = info["jupyterUrl"]
+    assert urlsplit(base).hostname == "127.0.0.1" and len(info["token"]) >= 32
+    auth = {"Authorization": f"token {info['token']}"}
+    assert _status(base + "api/kernels")[0] == 403, "no token, no access"
+    assert _status(base + "api/kernels", auth)[0] == 200
+    assert _status(base + "api/terminals", auth)[0] == 404, "terminals are disabled"
+    site_origin = server.rstrip("/")
+    code, headers = _status(base + "api/kernels", {**auth, "Origin": site_origin})
+    assert code == 200 and headers.get("Access-Control-Allow-Origin") == site_origin
+    # Another origin gets no CORS grant, so a page there cannot read the server's answers
+    # (the server skips its own origin check only for requests that carry the token).
+    code, headers = _status(base + "api/kernels", {**auth, "Origin": "http://127.0.0.1:1"})
+    assert "Access-Control-Allow-Origin" not in headers
+    assert _status(base + "api/kernels", {"Origin": "http://127.0.0.1:1"})[0] >= 400
+    assert info["token"] not in (ROOT / "_config.yml").read_text()
 
 
 def test_unreachable_kernel_is_explained(browser, site: Path) -> None:  # noqa: F811

@@ -8,8 +8,8 @@ Usage (``python3 tasks.py serve --live [--port P]`` runs this with the project's
 * The site is served on ``http://127.0.0.1:PORT/`` (the standard library's http.server).
 * A Jupyter server (``jupyter server``) is started on ``127.0.0.1:JUPYTER_PORT`` with a fresh
   random token, CORS open to the site's origin only (``127.0.0.1`` or ``localhost`` on PORT),
-  terminals disabled, its root at the repository (so the kernel runs in each page's folder
-  and imports this checkout's ``mltk``).
+  terminals disabled, idle kernels shut down after 10 minutes, its root at the repository
+  (so the kernel runs in each page's folder and imports this checkout's ``mltk``).
 * ``/_static/mltk-live.json`` is answered by this server, not from the built file: it hands
   the pages the Jupyter server's address and token. The token lives only in this process and
   in the pages it served; it is never written to the repository or the built site. When the
@@ -112,7 +112,11 @@ def start_jupyter(port: int, site_port: int, token: str) -> subprocess.Popen:
            f"--ServerApp.ip={HOST}", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
            "--ServerApp.open_browser=False", f"--IdentityProvider.token={token}",
            f"--ServerApp.allow_origin_pat={origin}", "--ServerApp.terminals_enabled=False",
-           f"--ServerApp.root_dir={ROOT}", "--ServerApp.log_level=WARN"]
+           f"--ServerApp.root_dir={ROOT}", "--ServerApp.log_level=WARN",
+           # A reader who leaves a live page leaves its kernel behind: shut down kernels
+           # that have had no connection and no activity for 10 minutes.
+           "--MappingKernelManager.cull_idle_timeout=600",
+           "--MappingKernelManager.cull_interval=60"]
     if os.name != "nt" and hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
     return subprocess.Popen(cmd, env=env, cwd=ROOT)
