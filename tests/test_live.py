@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -48,12 +49,13 @@ def settings(server: str) -> dict:
         return json.load(r)
 
 
-def start_live_server(html: Path) -> tuple[subprocess.Popen, str]:
+def start_live_server(html: Path, *options: str,
+                      port: int | None = None) -> tuple[subprocess.Popen, str]:
     """``tools/live_server.py`` on free ports; returns once the site answers."""
-    port, jport = free_port(), free_port()
+    port = port or free_port()
+    options = options or ("--jupyter-port", str(free_port()))
     proc = subprocess.Popen([sys.executable, str(ROOT / "tools" / "live_server.py"),
-                             "--site", str(html), "--port", str(port),
-                             "--jupyter-port", str(jport)],
+                             "--site", str(html), "--port", str(port), *options],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     server = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 90
@@ -238,6 +240,57 @@ def test_unreachable_kernel_is_explained(browser, site: Path) -> None:  # noqa: 
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_team_server_with_a_token_typed_by_the_reader(browser, site: Path) -> None:  # noqa: F811
+    """``--jupyter-url`` (a team's server) and no token handed over: the reader types it."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import live_server
+
+    port, jport, token = free_port(), free_port(), secrets.token_hex(24)
+    team = live_server.start_jupyter(jport, port, token)  # stands in for the team's server
+    proc = None
+    try:
+        team_url = f"http://127.0.0.1:{jport}/"
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if _status(team_url + "api/status", {"Authorization": f"token {token}"})[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline and team.poll() is None, "team server did not start"
+            time.sleep(0.3)
+        proc, server = start_live_server(site, "--jupyter-url", team_url, port=port)
+        info = settings(server)
+        assert info["source"] == "team" and info["token"] == ""
+        external: list[str] = []
+        errors: list[str] = []
+        context = _new_context(browser, server, external)
+        context.route(f"{team_url}**", lambda r: r.continue_())
+        try:
+            page = context.new_page()
+            _watch(page, errors)
+            page.goto(urljoin(server, ESTIMATOR), wait_until="load")
+            page.wait_for_function("() => /team's Jupyter server/.test("
+                                   "document.querySelector('.mltk-live-status').textContent)")
+            page.locator(".mltk-live-token").fill(token)
+            page.locator(".mltk-live-token").press("Enter")
+            page.wait_for_function("() => ['live', 'failed'].includes(window.mltkLive.state)",
+                                   timeout=LIVE_TIMEOUT_MS)
+            assert page.evaluate("window.mltkLive.state") == "live", \
+                page.evaluate("window.mltkLive.message")
+            assert live_row(page, "wall-clock time") == expected_time(256)
+        finally:
+            context.close()
+        assert errors == []
+        assert [u for u in external if urlsplit(u).hostname != "127.0.0.1"] == []
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=20)
+        team.terminate()
+        team.wait(timeout=20)
 
 
 # --------------------------------------------------------------------------- JupyterLab
