@@ -169,6 +169,40 @@ def test_estimator_computes_live(browser, live_server) -> None:  # noqa: F811
     assert [u for u in external if urlsplit(u).hostname != "127.0.0.1"] == []
 
 
+def test_every_calculator_page_goes_live(browser, live_server, site: Path) -> None:  # noqa: F811
+    """Each page with calculators runs its cells on the kernel and shows live widgets."""
+    _, server = live_server
+    pages = sorted(f.relative_to(site).as_posix() for f in (site / "book").rglob("*.html")
+                   if 'id="mltk-live-cells"' in f.read_text(encoding="utf-8"))
+    assert ESTIMATOR in pages
+    jupyter = urlsplit(settings(server)["jupyterUrl"]).netloc
+    failed: dict[str, str] = {}
+    external: list[str] = []
+    context = _new_context(browser, server, external)
+    context.route(f"http://{jupyter}/**", lambda r: r.continue_())
+    try:
+        for rel in pages:
+            errors: list[str] = []
+            page = context.new_page()
+            _watch(page, errors)
+            page.goto(urljoin(server, rel), wait_until="load")
+            page.wait_for_function("() => window.mltkLive && /Jupyter server/.test("
+                                   "document.querySelector('.mltk-live-status').textContent)")
+            page.locator(".mltk-live-button").click()
+            page.wait_for_function("() => ['live', 'failed'].includes(window.mltkLive.state)",
+                                   timeout=LIVE_TIMEOUT_MS)
+            state = page.evaluate("[window.mltkLive.state, window.mltkLive.message]")
+            widgets = page.locator(".mltk-live-output .widget-subarea, "
+                                   ".mltk-live-output .jupyter-widgets").count()
+            if state[0] != "live" or not widgets or errors:
+                failed[rel] = f"{state}, {widgets} live widgets, errors {errors}"
+            page.close()
+    finally:
+        context.close()
+    assert failed == {}
+    assert [u for u in external if urlsplit(u).hostname != "127.0.0.1"] == []
+
+
 def _status(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str]]:
     req = urllib.request.Request(url, headers=headers or {})
     try:
