@@ -44,6 +44,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop(proc: subprocess.Popen) -> None:
+    """Stop a server this test started (its own process, by id), killing it if it lingers."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
 def settings(server: str) -> dict:
     with urllib.request.urlopen(urljoin(server, "_static/mltk-live.json"), timeout=5) as r:
         return json.load(r)
@@ -76,8 +86,7 @@ def start_live_server(html: Path, *options: str,
 def live_server(site: Path) -> Iterator[tuple[subprocess.Popen, str]]:  # noqa: F811
     proc, server = start_live_server(site)
     yield proc, server
-    proc.terminate()
-    proc.wait(timeout=20)
+    stop(proc)
 
 
 def _watch(page, errors: list[str]) -> None:
@@ -201,6 +210,15 @@ def test_every_calculator_page_goes_live(browser, live_server, site: Path) -> No
         context.close()
     assert failed == {}
     assert [u for u in external if urlsplit(u).hostname != "127.0.0.1"] == []
+    # Each page load has a kernel of its own, running in the page's folder.
+    info = settings(server)
+    req = urllib.request.Request(info["jupyterUrl"] + "api/sessions",
+                                 headers={"Authorization": f"token {info['token']}"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        sessions = json.load(r)
+    dirs = sorted(s["path"].rsplit("/", 1)[0] for s in sessions if ".live-" in s["path"])
+    assert len({s["kernel"]["id"] for s in sessions}) == len(sessions)
+    assert set(dirs) >= {Path(rel).parent.as_posix() for rel in pages}
 
 
 def _status(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str]]:
@@ -272,8 +290,7 @@ def test_unreachable_kernel_is_explained(browser, site: Path) -> None:  # noqa: 
         assert external == [], "no request was made to the stopped server"
         assert jupyter.hostname == "127.0.0.1"
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop(proc)
 
 
 def test_team_server_with_a_token_typed_by_the_reader(browser, site: Path) -> None:  # noqa: F811
@@ -321,10 +338,8 @@ def test_team_server_with_a_token_typed_by_the_reader(browser, site: Path) -> No
         assert [u for u in external if urlsplit(u).hostname != "127.0.0.1"] == []
     finally:
         if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=20)
-        team.terminate()
-        team.wait(timeout=20)
+            stop(proc)
+        stop(team)
 
 
 # --------------------------------------------------------------------------- JupyterLab
@@ -368,8 +383,7 @@ def jupyterlab() -> Iterator[str]:
         proc.terminate()
         pytest.fail("JupyterLab did not start within 90 s")
     yield f"{base}lab/tree/book/deep-learning/estimator.md?token={token}"
-    proc.terminate()
-    proc.wait(timeout=20)
+    stop(proc)
 
 
 def test_lab_renders_myst(browser, jupyterlab: str) -> None:  # noqa: F811

@@ -245,7 +245,7 @@
           core = api;
           live.timings.runtimeMs = performance.now() - t0;
           var options = {
-            kernelOptions: { kernelName: "python3", path: page.path },
+            kernelOptions: { kernelName: "python3" },
             savedSessionOptions: { enabled: false },
             // Typeset through the page's own MathJax 3 (mltk-offline.js), not a CDN copy.
             mathjaxUrl: staticRoot + "mltk-live-mathjax.js",
@@ -278,7 +278,12 @@
         })
         .then(function () {
           setState("connecting", "Starting a Python kernel…");
-          return server.startNewSession(rendermime, { kernelName: "python3", path: page.path });
+          // A session path of its own for each reader and page load (Jupyter hands an existing
+          // session on the same path back, kernel and all): "<page dir>/<page>.live-<id>.ipynb".
+          // The kernel runs in the page's folder, as the book build ran it; no file is created.
+          var id = Math.random().toString(36).slice(2, 10);
+          var sessionPath = page.path.replace(/\.[^./]*$/, "") + ".live-" + id + ".ipynb";
+          return server.startNewSession(rendermime, { kernelName: "python3", path: sessionPath });
         })
         .then(function (s) {
           if (!s) throw new Error("the server started no kernel");
