@@ -8,6 +8,7 @@ from __future__ import annotations
 import statistics
 import time
 
+from mltk.serving_widgets import ServingCalculator
 from mltk.widgets import (
     ComputeCalculator,
     PeakCalculator,
@@ -22,6 +23,7 @@ CASES = [
     (TimeCalculator, "devices", ["128", "256", "512"]),
     (TCOCalculator, "devices", ["16", "32", "64"]),
     (ProjectEstimator, "devices", ["128", "256", "512"]),
+    (ServingCalculator, "requests_per_s", ["50", "100", "200"]),
 ]
 
 

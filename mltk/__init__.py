@@ -1,13 +1,13 @@
 """mltk: the Machine Learning ToolKit.
 
 Tested heuristics for the questions asked before money is spent on a neural network:
-how fast an accelerator is (seed eq. 1), how much compute training takes (eq. 3),
+how fast an accelerator is (Hooda 2023, eq. 1), how much compute training takes (eq. 3),
 how long (eq. 4), and what it costs to own or rent. All APIs use SI base units.
 
 Examples
 --------
 >>> import mltk
->>> mltk.peak_flops(3840, 1.531e9)  # Tesla P40, seed eq. 2
+>>> mltk.peak_flops(3840, 1.531e9)  # Tesla P40, Hooda (2023) eq. 2
 11758080000000.0
 """
 
@@ -38,6 +38,13 @@ _LAZY = {
     "activation_memory_bytes": "heuristics.memory",
     "kv_cache_bytes": "heuristics.memory",
     "inference_memory_bytes": "heuristics.memory",
+    "latent_kv_cache_bytes": "heuristics.memory",
+    "model_shape": "heuristics.serving",
+    "generation_estimate": "heuristics.serving",
+    "continuous_batching_estimate": "heuristics.serving",
+    "plan_serving": "heuristics.serving",
+    "ServingEstimate": "heuristics.serving",
+    "ServingPlan": "heuristics.serving",
     "max_training_flops": "heuristics.planning",
     "compute_optimal_split": "heuristics.planning",
     "ComputeBudget": "heuristics.planning",
@@ -45,6 +52,17 @@ _LAZY = {
     "CHINCHILLA_TOKENS_PER_PARAM": "heuristics.planning",
     "using_assumptions": "foundation.assumptions",
     "parse_quantity": "foundation.units",
+    "cloud_prices": "heuristics.rent",
+    "rent_prices": "heuristics.rent",
+    "billed_device_hours": "heuristics.rent",
+    "RENT_OPTIONS": "heuristics.rent",
+    "capex_per_device": "heuristics.tco",
+    "RentOption": "heuristics.tco",
+    "energy_kwh": "heuristics.energy",
+    "server_power_w": "heuristics.energy",
+    "carbon_intensity": "heuristics.energy",
+    "co2e_kg": "heuristics.energy",
+    "TRAINING_PRECISIONS": "heuristics.hardware",
     "currency_prefix": "foundation.units",
     "device_hours": "heuristics.utilization",
     "Transformer": "heuristics.layouts",
@@ -57,10 +75,19 @@ _LAZY = {
     "young_daly_interval_s": "heuristics.goodput",
     "checkpoint_bytes": "heuristics.goodput",
     "layout_validation": "evidence.layout_validation",
+    "lora_params": "heuristics.adaptation",
+    "finetune_flops": "heuristics.adaptation",
+    "finetune_memory_bytes": "heuristics.adaptation",
+    "self_hosted_token_costs": "heuristics.adaptation",
+    "cost_per_request": "heuristics.adaptation",
+    "business_case": "handbook.business_case",
+    "npv": "handbook.business_case",
+    "payback_period": "handbook.business_case",
 }
 
 # Subpackages, and the faces that live at the top (loaded on first attribute access).
-_SUBPACKAGES = {"foundation", "heuristics", "evidence", "handbook", "cli", "widgets"}
+_SUBPACKAGES = {"foundation", "heuristics", "evidence", "handbook", "cli", "widgets",
+                "business_case_widgets"}
 
 # Where each module of the flat layout (before 0.2) lives now. ``mltk.drift`` and
 # ``import mltk.drift`` keep working, with a DeprecationWarning naming the new home.

@@ -43,8 +43,8 @@ from .foundation.units import (
 from .heuristics import estimate as _estimate
 from .heuristics.compute import training_flops
 from .heuristics.estimate import device_hour_price, estimate_training
-from .heuristics.hardware import PRECISIONS, accelerator, accelerators, peak_flops
-from .heuristics.tco import tco
+from .heuristics.hardware import PRECISIONS, TRAINING_PRECISIONS, accelerator, accelerators, peak_flops
+from .heuristics.tco import capex_per_device, tco
 from .heuristics.timing import training_time
 from .heuristics.utilization import device_hours
 
@@ -384,7 +384,7 @@ class TimeCalculator(_Calculator):
         self._field("u_mid", "utilization mid", f"{u.mid:.3f}", "fraction", constraint="fraction")
         self._field("u_high", "utilization high", f"{u.high:.3f}", "fraction", constraint="fraction")
         self._choice("accelerator", "accelerator", _device_names(), "H100-SXM")
-        self._choice("precision", "precision", list(PRECISIONS), "bf16")
+        self._choice("precision", "precision", list(TRAINING_PRECISIONS), "bf16")
 
     def _compute(self, values: dict[str, float], choices: dict[str, str]) -> Range:
         peak = _peak_at(choices["accelerator"], choices["precision"], self)
@@ -428,50 +428,60 @@ def _shaded(ax: Any, x: Any, ys: list[Any], x0: float, y0: float) -> None:
 
 
 class TCOCalculator(_Calculator):
-    """Seed 3.3.4: own (CapEx + OpEx) against renting the same busy device-hours."""
+    """Seed 3.3.4: own (CapEx + OpEx) against each rent option, billed as billed."""
 
     title = "Total cost of ownership: buy or rent"
 
     def _build(self) -> None:
         acc = accelerator("H100-SXM")
-        price = device_hour_price(acc)
+        price = device_hour_price(acc, "on_demand")
         currency = assumptions().currency
         self._choice("accelerator", "accelerator", _device_names(), acc.name)
         self._field("devices", "devices", "64", constraint="at_least_one")
         self._field("years", "years", "3")
         self._field("utilization", "busy fraction", "0.6", constraint="fraction")
-        self._field("purchase_price_usd", "purchase price", f"{acc.price_usd:g}", f"{currency} per device")
-        self._field("cloud_price_usd_per_hour", "cloud price", f"{price.mid:.4g}",
+        self._field("purchase_price_usd", "purchase price",
+                    f"{capex_per_device(acc)['accelerator']:g}", f"{currency} per device, server excluded")
+        self._field("cloud_price_usd_per_hour", "on-demand price", f"{price.mid:.4g}",
                     f"{currency} per device-hour")
 
     def _compute(self, values: dict[str, float], choices: dict[str, str]) -> Any:
         return tco(choices["accelerator"], **values)
 
     def _render(self, result: Any, values: dict[str, float], choices: dict[str, str]) -> str:
-        be_u = float(result.break_even_utilization)
-        be_y = float(result.break_even_years)
         format_money = assumptions().format_money
-        return _table([
-            ("CapEx (up front)", format_money(result.capex_total_usd)),
-            ("OpEx per year", format_money(result.opex_total_usd_per_year)),
-            ("own, whole period", format_money(result.own_usd)),
-            ("rent, whole period", format_money(result.rent_usd)),
-            ("own per busy device-hour", format_money(result.own_usd_per_device_hour)),
-            ("break-even busy fraction", f"{be_u:.0%}" if be_u <= 1 else "never (rent is cheaper)"),
-            ("break-even time", f"{be_y:.1f} years" if math.isfinite(be_y) else "never"),
-        ])
+        rows = [("CapEx (up front)", format_money(result.capex_total_usd)),
+                ("OpEx per year", format_money(result.opex_total_usd_per_year)),
+                ("own, whole period", format_money(result.own_usd)),
+                ("own per busy device-hour", format_money(result.own_usd_per_device_hour))]
+        for name, r in result.rent.items():
+            be = float(r.break_even_utilization)
+            if not math.isfinite(be) or (r.own_wins_above and be > 1):
+                verdict = "rent always cheaper"
+            elif be == 0:
+                verdict = "own always cheaper"
+            else:
+                verdict = f"own wins {'above' if r.own_wins_above else 'below'} {be:.0%} busy"
+            rows.append((f"rent {name.replace('_', ' ')}", f"{format_money(r.total_usd)} ({verdict})"))
+        if result.own_co2e_kg is not None:
+            rows.append(("own CO2e, whole period", _range_text(result.own_co2e_kg * 1000, format_si,
+                                                               unit="g")))
+        return _table(rows)
 
     def _alt(self, result: Any, values: dict[str, float], choices: dict[str, str]) -> str:
         format_money = assumptions().format_money
-        return ("Line chart of the cost of owning (nearly flat) and renting (rising) against the "
-                f"busy fraction; owning {format_money(result.own_usd)} against renting "
-                f"{format_money(result.rent_usd)} at the current input.")
+        return ("Line chart of the cost over the period against the busy fraction: owning nearly "
+                "flat, on-demand and spot rising, one- and three-year commitments flat; owning "
+                f"{format_money(result.own_usd)} against on-demand {format_money(result.rent_usd)} "
+                "at the current input.")
 
     def _draw(self, ax: Any, result: Any, values: dict[str, float], choices: dict[str, str]) -> None:
         busy = np.linspace(0.05, 1.0, 40)
         sweep = tco(choices["accelerator"], **(values | {"utilization": busy}))
-        ax.plot(busy, sweep.own_usd, label="own", color="k")
-        ax.plot(busy, sweep.rent_usd, label="rent")
+        ax.plot(busy, sweep.own_usd, label="own", color="k", lw=2)
+        for name, r in sweep.rent.items():
+            ax.plot(busy, r.total_usd, label=name.replace("_", " "),
+                    ls="--" if name.startswith("commit") else "-")
         ax.plot([values["utilization"]], [result.own_usd], "o", color="tab:orange")
         ax.set_xlabel("busy fraction")
         asm = assumptions()
@@ -494,13 +504,13 @@ class ProjectEstimator(_Calculator):
         self._field("dataset_size", "examples or tokens", "2e12", "per epoch")
         self._field("epochs", "epochs", "1")
         self._choice("accelerator", "accelerator", _device_names(), "H100-SXM")
-        self._choice("precision", "precision", list(PRECISIONS), "bf16")
+        self._choice("precision", "precision", list(TRAINING_PRECISIONS), "bf16")
         self._field("devices", "devices", "256", constraint="at_least_one")
         self._field("u_low", "utilization low", f"{u.low:.3f}", "fraction", constraint="fraction")
         self._field("u_mid", "utilization mid", f"{u.mid:.3f}", "fraction", constraint="fraction")
         self._field("u_high", "utilization high", f"{u.high:.3f}", "fraction", constraint="fraction")
         self._field("price_usd_per_hour", "price per device-hour", f"{price.mid:.4g}",
-                    f"{asm.currency}; catalog × commitment factor")
+                    f"{asm.currency}; on-demand list price")
         self._field("pue", "PUE", f"{asm.pue.mid:g}", constraint="at_least_one")
         self._field("electricity_usd_per_kwh", "electricity tariff",
                     f"{asm.electricity_usd_per_kwh:g}", f"{asm.currency} per kWh",
@@ -526,6 +536,8 @@ class ProjectEstimator(_Calculator):
             rows.append(("energy", _range_text(est.energy_kwh * 1000, format_si, unit="Wh")))
             rows.append(("energy cost", _range_text(est.energy_cost_usd, format_money,
                                                     currency=cur)))
+        if est.co2e_kg is not None:
+            rows.append(("CO2e", _range_text(est.co2e_kg * 1000, format_si, unit="g")))
         if est.cost_usd is not None:
             rows.append(("compute cost", _range_text(est.cost_usd, format_money, currency=cur)))
         return _table(rows) + "".join(f"<div style='opacity:.75'>{n}</div>" for n in est.notes)

@@ -21,7 +21,10 @@ KEYS = [
     "prices_usd_per_device_hour", "purchase_prices_usd", "utilization", "amortisation_years",
     "server_usd_per_device", "networking_fraction_of_capex", "storage_usd_per_device",
     "hosting_usd_per_kw_year", "maintenance_fraction_per_year", "staff_usd_per_device_year",
-    "host_power_fraction", "inter_node_bandwidth_bytes_per_s_per_device", "intra_node_latency_s",
+    "host_power_fraction", "idle_power_fraction", "discount_rate", "residual_value_fraction",
+    "spot_preemption_overhead", "cloud_provider", "cloud_region", "cloud_prices_path",
+    "grid_region", "grid_carbon_g_per_kwh", "inter_node_bandwidth_bytes_per_s_per_device",
+    "intra_node_latency_s",
     "inter_node_latency_s", "failure_rate_per_device_hour", "checkpoint_write_bytes_per_s",
     "restart_s",
 ]
@@ -233,7 +236,8 @@ def test_estimates_and_tco_follow_the_file(tmp_path, monkeypatch) -> None:
     after = mltk.estimate_training(7e9, 1e11, **kw)
     assert after.cost_usd.mid == pytest.approx(after.device_hours.mid * 2.0)
     assert after.energy_cost_usd.mid == pytest.approx(after.energy_kwh.mid * 0.25)
-    assert after.energy_kwh.mid == pytest.approx(after.device_hours.mid * 1.2 * 0.7)
+    host = mltk.assumptions().host_power_fraction  # one energy convention: TDP x (1 + host) x PUE
+    assert after.energy_kwh.mid == pytest.approx(after.device_hours.mid * 1.2 * 0.7 * (1 + host))
     assert after.energy_kwh.mid != pytest.approx(before.energy_kwh.mid)
     assert after.currency == "EUR" and "EUR" in after.summary()
     assert mltk.device_hour_price("H100-SXM") == Range.point(2.0)

@@ -135,3 +135,15 @@ def test_no_tasklist_syntax_in_pages() -> None:
     """`- [ ]` crashes myst-nb's reader on notebook pages (see CONTRIBUTING.md)."""
     for md in Path(ROOT, "book").rglob("*.md"):
         assert "\n- [ ]" not in md.read_text(), md
+
+
+def test_bibliographies_parse_and_no_key_is_defined_twice() -> None:
+    """sphinxcontrib-bibtex fails the -W build on a repeated key or a syntax error; catch both fast."""
+    from pybtex.database import parse_file
+
+    seen: dict[str, Path] = {}
+    for bib in sorted(Path(ROOT, "book").rglob("*.bib")):
+        parse_file(str(bib))  # a syntax error (e.g. a lost brace after a merge) raises here
+        for key in re.findall(r"^@\w+\{([^,\s]+),", bib.read_text(), re.M):
+            assert key not in seen, f"{key} is in both {seen[key]} and {bib}"
+            seen[key] = bib

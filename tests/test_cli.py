@@ -58,16 +58,17 @@ def test_accelerators_filters_and_sort(capsys) -> None:
     data = run_json(["accelerators", "--vendor", "nvidia", "--min-memory-gb", "80",
                      "--precision", "fp8", "--sort", "peak"], capsys)
     names = [d["name"] for d in data]
-    assert names[0] == "B200"
+    assert names[0] == "GB200"  # 5 PFLOP/s dense fp8 per GPU, ahead of the B200's 4.5
     assert set(names) == {a.name for a in mltk.accelerators() if a.vendor == "NVIDIA"
                           and (a.memory_bytes or 0) >= 80e9 and "fp8" in a.precisions}
     peaks = [d["peak_flops_by_precision"]["fp8"] for d in data]
     assert peaks == sorted(peaks, reverse=True)
     h100 = next(d for d in data if d["name"] == "H100-SXM")
-    assert h100["memory_bytes"] == 80e9
+    assert h100["memory_bytes"] == 81559 * 2**20  # as nvidia-smi reports it
+    assert h100["dense_peak_flops"]["bf16"] == 989.4e12 and "int8" not in h100["training_precisions"]
     approx_range(h100["device_hour_price"], mltk.device_hour_price("H100-SXM"))
     tpus = run_json(["accelerators", "--kind", "tpu", "--min-memory-bytes", "30G"], capsys)
-    assert {d["name"] for d in tpus} == {"TPU-v3", "TPU-v4", "TPU-v5p"}
+    assert {d["name"] for d in tpus} == {"TPU-v3", "TPU-v4", "TPU-v5p", "TPU-v6e", "TPU7x"}
     cheap = run_json(["accelerators", "--sort", "hour-price"], capsys)
     prices = [d["device_hour_price"]["mid"] for d in cheap if d["device_hour_price"]]
     assert prices == sorted(prices)
@@ -108,11 +109,25 @@ def test_estimate_json_matches_the_library(capsys) -> None:
                                  pue=1.2)
     assert data["flops"] == est.flops == pytest.approx(8.4e22)
     for key in ("seconds", "device_hours", "energy_kwh", "energy_cost_usd", "cost_usd",
-                "utilization", "price_usd_per_hour"):
+                "utilization", "price_usd_per_hour", "co2e_kg"):
         approx_range(data[key], getattr(est, key))
     approx_range(data["energy_j"], est.energy_kwh * 3.6e6)
     assert data["accelerator"] == "H100-SXM" and data["devices"] == 512
     assert data["currency"] == "USD"
+
+
+def test_estimate_and_plan_take_a_rent_option(capsys) -> None:
+    data = run_json([*ESTIMATE, *U, "--rent-option", "commit_3y"], capsys)
+    p = mltk.rent_prices("H100-SXM")["commit_3y"].price_usd_per_device_hour
+    approx_range(data["price_usd_per_hour"], mltk.Range.point(p))
+    assert data["rent_option"] == "commit_3y"
+    plan = run_json(["plan", "--budget-usd", "1e6", "--accelerator", "H100-SXM", *U,
+                     "--rent-option", "spot"], capsys)
+    direct = max_training_flops("H100-SXM", budget_usd=1e6, utilization=(0.3, 0.4, 0.5),
+                                rent_option="spot")
+    assert plan["flops"]["mid"] == pytest.approx(direct.flops.mid)
+    code, _, err = run([*ESTIMATE, "--precision", "int8"], capsys)
+    assert code != 0 and "training precision" in err
 
 
 def test_estimate_defaults_follow_the_library(capsys) -> None:
@@ -161,6 +176,26 @@ def test_tco_json_matches_the_library(capsys) -> None:
     assert data["cheaper"] == ("own" if t.own_usd < t.rent_usd else "rent")
     code, out, _ = run(args, capsys)
     assert "CapEx" in out and "OpEx per year" in out and "break-even" in out and "$" in out
+
+
+def test_tco_json_reports_own_and_every_rent_option(capsys) -> None:
+    data = run_json(["tco", "--accelerator", "H100-SXM"], capsys)
+    t = mltk.tco("H100-SXM")
+    assert data["own"]["total_usd"] == pytest.approx(t.own_usd)
+    assert set(data["rent"]) == {"on_demand", "commit_1y", "commit_3y", "spot"}
+    for name, r in data["rent"].items():
+        assert r["total_usd"] == pytest.approx(t.rent[name].total_usd)
+        assert r["usd_per_busy_device_hour"] == pytest.approx(t.rent[name].usd_per_busy_device_hour)
+        assert "break_even_utilization" in r and r["source"]
+    assert data["break_even_utilization_by_option"]["on_demand"] == pytest.approx(
+        float(t.rent["on_demand"].break_even_utilization))
+    assert data["own"]["co2e_kg"]["mid"] > 0
+    only = run_json(["tco", "--accelerator", "H100-SXM", "--provider", "lambda",
+                     "--rent-option", "on_demand", "--rent-option", "commit_1y"], capsys)
+    assert set(only["rent"]) == {"on_demand", "commit_1y"}
+    assert only["rent"]["on_demand"]["price_usd_per_device_hour"] == 3.99
+    code, out, _ = run(["tco", "--accelerator", "H100-SXM"], capsys)
+    assert "rent commit_3y" in out and "break-even spot" in out and "CO2e" in out
 
 
 def test_tco_never_cheaper_to_own_gives_null_not_infinity(capsys) -> None:

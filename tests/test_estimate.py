@@ -21,7 +21,8 @@ def test_llama65b_matches_closed_form() -> None:
     assert est.seconds.mid == pytest.approx(c / (312e12 * 2048 * 0.4))
     assert est.seconds.low == pytest.approx(c / (312e12 * 2048 * 0.5))
     assert est.device_hours.mid == pytest.approx(est.seconds.mid * 2048 / 3600)
-    assert est.energy_kwh.mid == pytest.approx(est.device_hours.mid * 0.4 * 1.2)
+    host = mltk.assumptions().host_power_fraction  # one energy convention: TDP x (1 + host) x PUE
+    assert est.energy_kwh.mid == pytest.approx(est.device_hours.mid * 0.4 * (1 + host) * 1.2)
     assert est.cost_usd.mid == pytest.approx(est.device_hours.mid * 2.0)
     # Touvron et al. 2023 report 1,022,362 A100-80GB GPU-hours for LLaMA-65B
     assert est.device_hours.low < 1_022_362 < est.device_hours.high
@@ -37,12 +38,46 @@ def test_default_utilization_comes_from_published_runs() -> None:
         assert np.isfinite(r.low) and r.low > 0
 
 
-def test_cost_uses_catalog_price_times_assumption_factor() -> None:
+def test_one_off_run_is_priced_on_demand_with_spot_at_the_low_end() -> None:
+    """A one-off run gets no commitment price: mid/high on-demand, low spot plus its overhead."""
     est = mltk.estimate_training(1e9, 1e10, accelerator="H100-SXM", utilization=0.5)
-    price = mltk.accelerator("H100-SXM").cloud_price_usd_per_hour
-    factor = mltk.assumptions().cloud_price_factor
-    assert est.price_usd_per_hour.high == pytest.approx(price * factor.high)
-    assert est.cost_usd.mid == pytest.approx(est.device_hours.mid * price * factor.mid)
+    prices = mltk.rent_prices("H100-SXM")  # gcp us-central1 by default: 10.9791 on demand, 6.571 spot
+    od = prices["on_demand"].price_usd_per_device_hour
+    spot = prices["spot"].price_usd_per_device_hour * (1 + mltk.assumptions().spot_preemption_overhead)
+    assert est.price_usd_per_hour.high == pytest.approx(od) == pytest.approx(10.9791)
+    assert est.price_usd_per_hour.low == pytest.approx(spot) == pytest.approx(6.571 * 1.1)
+    assert est.cost_usd.mid == pytest.approx(est.device_hours.mid * od)
+    assert est.price_usd_per_hour.low > prices["commit_3y"].price_usd_per_device_hour
+
+
+def test_naming_a_commitment_prices_the_run_at_it() -> None:
+    est = mltk.estimate_training(1e9, 1e10, accelerator="H100-SXM", utilization=0.5,
+                                 rent_option="commit_1y")
+    p = mltk.rent_prices("H100-SXM")["commit_1y"].price_usd_per_device_hour
+    assert est.price_usd_per_hour == mltk.Range.point(p)
+    assert est.rent_option == "commit_1y"
+    with pytest.raises(ValueError, match="rent_option"):
+        mltk.estimate_training(1e9, 1e10, accelerator="H100-SXM", rent_option="reserved")
+    given = mltk.estimate_training(1e9, 1e10, accelerator="H100-SXM", utilization=0.5,
+                                   price_usd_per_hour=2.0, rent_option="spot")
+    assert given.cost_usd.mid == pytest.approx(given.device_hours.mid * 2.0)
+
+
+def test_training_in_an_inference_precision_is_refused() -> None:
+    with pytest.raises(mltk.UnsupportedPrecisionError, match="bf16") as err:
+        mltk.estimate_training(7e9, 1e11, accelerator="H100-SXM", precision="int8")
+    assert "int8" in str(err.value) and "fp8" in str(err.value)
+    with pytest.raises(mltk.UnsupportedPrecisionError, match="fp4"):
+        mltk.estimate_training(7e9, 1e11, accelerator="B200", precision="fp4")
+    assert mltk.accelerator("B200").peak_flops("fp4") == 9e15  # still usable for inference
+
+
+def test_co2e_is_energy_times_grid_intensity() -> None:
+    est = mltk.estimate_training(7e9, 1e11, accelerator="H100-SXM", devices=8, utilization=0.4)
+    g = mltk.carbon_intensity()  # us-central1, 430 gCO2e/kWh (Google, 2023)
+    assert g.mid == 430.0
+    assert est.co2e_kg.mid == pytest.approx(est.energy_kwh.mid * 0.430)
+    assert est.co2e_kg.low <= est.co2e_kg.mid <= est.co2e_kg.high
 
 
 def test_no_price_gives_none_and_a_note() -> None:
@@ -99,7 +134,8 @@ def test_device_without_tdp_still_estimates_time() -> None:
     acc = next((a for a in mltk.accelerators() if a.tdp_w is None), None)
     if acc is None:
         pytest.skip("every catalog device has a TDP")
-    est = mltk.estimate_training(1e9, 1e10, accelerator=acc.name, precision=acc.precisions[-1],
+    train = [p for p in acc.precisions if p in mltk.TRAINING_PRECISIONS]
+    est = mltk.estimate_training(1e9, 1e10, accelerator=acc.name, precision=train[-1],
                                  utilization=0.4)
     assert est.energy_kwh is None and est.seconds.mid > 0
 

@@ -151,6 +151,40 @@ def test_bootstrap_width_matches_standard_error_of_a_mean() -> None:
     assert r.high == pytest.approx(x.mean() + 1.96 * se, abs=0.1 * se)
 
 
+def test_bootstrap_is_scipy_bca() -> None:
+    """Unstratified, the interval is scipy.stats.bootstrap's BCa interval on row indices."""
+    from scipy import stats
+
+    rng = np.random.default_rng(3)
+    t = rng.normal(size=60)
+    p = np.zeros(60)
+
+    def metric(tt: np.ndarray, pp: np.ndarray) -> float:
+        return float(np.median(tt - pp))
+
+    r = bootstrap_interval(metric, t, p, n_resamples=999, seed=4)
+    ref = stats.bootstrap((np.arange(60),), lambda i: metric(t[i], p[i]), n_resamples=999,
+                          vectorized=False, method="BCa", random_state=np.random.default_rng(4))
+    assert (r.low, r.high) == pytest.approx((ref.confidence_interval.low,
+                                             ref.confidence_interval.high))
+    assert r.mid == metric(t, p)
+
+
+def test_bootstrap_bca_corrects_the_skew_of_a_variance() -> None:
+    # For the variance of normal data the exact 95% interval (chi-square) is asymmetric,
+    # longer above the estimate; BCa reproduces that asymmetry, the percentile interval less.
+    from scipy import stats
+
+    x = np.random.default_rng(8).normal(size=200)
+    var = lambda tt, pp: float(np.var(tt, ddof=1))  # noqa: E731
+    bca = bootstrap_interval(var, x, x, n_resamples=4000, seed=2)
+    s2, df = np.var(x, ddof=1), x.size - 1
+    exact = (df * s2 / stats.chi2.ppf(0.975, df), df * s2 / stats.chi2.ppf(0.025, df))
+    assert bca.low == pytest.approx(exact[0], rel=0.06)
+    assert bca.high == pytest.approx(exact[1], rel=0.06)
+    assert bca.high - bca.mid > bca.mid - bca.low
+
+
 def test_bootstrap_stratified_keeps_class_counts() -> None:
     t = np.array([0] * 15 + [1] * 5)
     p = np.zeros(20)
@@ -174,6 +208,7 @@ def test_bootstrap_is_reproducible() -> None:
     ({"confidence": 1.0}, "confidence"),
     ({"confidence": 0.0}, "confidence"),
     ({"confidence": 95}, "confidence"),
+    ({"method": "normal"}, "method"),
 ])
 def test_bootstrap_rejects_bad_input(kwargs, param) -> None:
     args = {"metric": accuracy, "y_true": [1, 0, 1], "y_pred": [1, 1, 1]} | kwargs
@@ -193,10 +228,17 @@ def test_bootstrap_rejects_bad_input(kwargs, param) -> None:
     ([0, 1, 2, 3], [3, 2, 1, 0], 1.0),                 # both all singletons
     ([0, 0, 0, 0], [0, 1, 2, 3], 0.0),                 # one group versus singletons
 ])
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_ari_hand_computed(a, b, expected) -> None:
     assert adjusted_rand_index(a, b) == pytest.approx(expected)
 
 
+def test_ari_is_deprecated_in_favour_of_scikit_learn() -> None:
+    with pytest.warns(DeprecationWarning, match="adjusted_rand_score"):
+        assert adjusted_rand_index([0, 0, 1, 1], [0, 0, 1, 2]) == pytest.approx(4 / 7)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_ari_is_symmetric_and_matches_scikit_learn() -> None:
     metrics = pytest.importorskip("sklearn.metrics")
     rng = np.random.default_rng(0)
@@ -213,6 +255,7 @@ def test_ari_is_symmetric_and_matches_scikit_learn() -> None:
     ([[0, 1], [1, 0]], [0, 1, 1, 0], "labels_a"),
     ([0, 1], 3, "labels_b"),
 ])
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_ari_rejects_bad_input(a, b, param) -> None:
     with pytest.raises(ValueError, match=rf"^{param}="):
         adjusted_rand_index(a, b)
@@ -272,3 +315,37 @@ def test_bootstrap_rejects_a_metric_undefined_on_resamples() -> None:
         bootstrap_interval(share_of_positives_flagged, t, np.ones(20))
     r = bootstrap_interval(share_of_positives_flagged, t, np.ones(20), stratified=True)
     assert tuple(r) == (1.0, 1.0, 1.0)
+
+
+# --------------------------------------------------------------------------- grouped split
+
+def test_grouped_split_keeps_every_group_on_one_side() -> None:
+    rng = np.random.default_rng(0)
+    groups = rng.integers(0, 50, size=400)
+    parts = split_train_validation_test(400, (0.6, 0.2, 0.2), groups=groups, seed=3)
+    seen = [set(groups[p].tolist()) for p in parts]
+    assert not (seen[0] & seen[1]) and not (seen[0] & seen[2]) and not (seen[1] & seen[2])
+    assert sorted(np.concatenate(parts).tolist()) == list(range(400))
+    # fractions are shares of groups: GroupShuffleSplit takes ceil(0.4 * 50) = 20 groups out,
+    # then ceil(0.5 * 20) = 10 of them for test
+    assert [len(g) for g in seen] == [30, 10, 10]
+
+
+def test_grouped_split_is_reproducible_and_seeded() -> None:
+    groups = np.repeat(np.arange(20), 3)
+    a = split_train_validation_test(60, groups=groups, seed=1)
+    b = split_train_validation_test(60, groups=groups, seed=1)
+    c = split_train_validation_test(60, groups=groups, seed=2)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+    assert not all(np.array_equal(x, y) for x, y in zip(a, c, strict=True))
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"groups": [0, 1, 2]}, "groups"),                                 # wrong length
+    ({"groups": [0] * 10}, "groups"),                                  # one group: parts empty
+    ({"groups": list(range(10)), "shuffle": False}, "groups"),
+    ({"groups": list(range(10)), "stratify": [0, 1] * 5}, "groups"),
+])
+def test_grouped_split_rejects_bad_input(kwargs, match) -> None:
+    with pytest.raises(InputError, match=rf"^{match}="):
+        split_train_validation_test(10, **kwargs)

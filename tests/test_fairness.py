@@ -10,6 +10,7 @@ from mltk.handbook.fairness import (
     demographic_parity_difference,
     disparate_impact_ratio,
     equal_opportunity_difference,
+    gap_interval,
     group_rates,
 )
 
@@ -88,3 +89,69 @@ def test_rows_and_html() -> None:
 def test_bad_input_names_the_parameter(call, name) -> None:
     with pytest.raises(ValueError, match=name):
         call()
+
+
+# --------------------------------------------------------------------------- fairlearn and intervals
+
+def test_rates_agree_with_fairlearn_where_defined() -> None:
+    from fairlearn.metrics import MetricFrame, selection_rate, true_positive_rate
+
+    rng = np.random.default_rng(0)
+    yt, yp = rng.integers(0, 2, 300), rng.integers(0, 2, 300)
+    g = rng.choice(["x", "y", "z"], 300)
+    r = group_rates(yt, yp, g)
+    mf = MetricFrame(metrics={"sel": selection_rate, "tpr": true_positive_rate}, y_true=yt,
+                     y_pred=yp, sensitive_features=g).by_group.sort_index()
+    np.testing.assert_allclose(r.selection_rate, mf["sel"].to_numpy())
+    np.testing.assert_allclose(r.true_positive_rate, mf["tpr"].to_numpy())
+
+
+def test_undefined_rate_is_nan_not_fairlearns_zero() -> None:
+    # group b has no positives: fairlearn reports a true positive rate of 0 there
+    r = group_rates([1, 0, 0, 0], [1, 0, 1, 0], ["a", "a", "b", "b"])
+    assert np.isnan(r.true_positive_rate[1]) and r.true_positive_rate[0] == 1.0
+
+
+def test_gap_interval_point_is_the_gap() -> None:
+    rng = np.random.default_rng(1)
+    g = np.repeat(["a", "b", "c"], 200)
+    yt = rng.integers(0, 2, 600)
+    yp = (rng.random(600) < np.select([g == "a", g == "b"], [0.3, 0.5], 0.4)).astype(int)
+    dp = gap_interval(yt, yp, g, n_resamples=300)
+    eo = gap_interval(yt, yp, g, metric="equal_opportunity", n_resamples=300)
+    assert dp.mid == pytest.approx(demographic_parity_difference(yp, g))
+    assert eo.mid == pytest.approx(equal_opportunity_difference(yt, yp, g))
+    assert dp.low < dp.mid < dp.high and eo.low < eo.mid < eo.high
+
+
+def test_gap_interval_covers_the_true_gap() -> None:
+    # Selection probabilities 0.5 and 0.3: the true demographic parity gap is 0.2.
+    rng = np.random.default_rng(2)
+    g = np.repeat([0, 1], 200)
+    hits = 0
+    for i in range(80):
+        yp = (rng.random(400) < np.where(g == 0, 0.5, 0.3)).astype(int)
+        r = gap_interval(np.zeros(400, int), yp, g, n_resamples=200, seed=i)
+        hits += r.low <= 0.2 <= r.high
+    assert hits / 80 >= 0.85
+
+
+def test_gap_interval_keeps_group_positives() -> None:
+    # Group b has a single positive: every resample keeps it, so the TPR stays defined.
+    yt = np.array([1, 1, 1, 0, 0, 1, 0, 0, 0, 0])
+    yp = np.array([1, 0, 1, 0, 1, 1, 0, 0, 1, 0])
+    g = np.array(["a"] * 5 + ["b"] * 5)
+    r = gap_interval(yt, yp, g, metric="equal_opportunity", n_resamples=200)
+    assert r.mid == pytest.approx(1 / 3)          # TPR a = 2/3, TPR b = 1
+
+
+@pytest.mark.parametrize(("kwargs", "param"), [
+    ({"metric": "equalized_odds"}, "metric"),
+    ({"n_resamples": 10}, "n_resamples"),
+    ({"confidence": 1.5}, "confidence"),
+    ({"y_true": [0, 0, 0, 0], "metric": "equal_opportunity"}, "y_true"),
+])
+def test_gap_interval_rejects_bad_input(kwargs, param) -> None:
+    args = {"y_true": [1, 0, 1, 0], "y_pred": [1, 0, 0, 0], "group": ["a", "a", "b", "b"]} | kwargs
+    with pytest.raises(InputError, match=rf"^{param}="):
+        gap_interval(args.pop("y_true"), args.pop("y_pred"), args.pop("group"), **args)

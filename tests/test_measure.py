@@ -171,3 +171,51 @@ def test_deep_learning_formats() -> None:
     assert all(float_format(n).decimal_digits > 0 for n in FLOAT_FORMATS)
     with pytest.raises(InputError, match="name"):
         float_format("fp4")
+
+
+# --------------------------------------------------------------------------- prediction latency
+
+def test_prediction_latency_counts_rows_and_calls() -> None:
+    import time as _time
+
+    from mltk.handbook.cpu_benchmark import prediction_latency
+
+    seen = []
+
+    def slow(batch):
+        seen.append(len(batch))
+        _time.sleep(0.002)
+        return batch[:, 0]
+
+    X = np.arange(40.0).reshape(20, 2)
+    t = prediction_latency(slow, X, batch_size=5, repeats=3, min_seconds=0.01)
+    assert set(seen) == {5}                       # every call gets a full batch
+    # a 2 ms sleep per call: the time per call is at least that, per row a fifth of it
+    assert t.seconds_per_call.low >= 0.002
+    assert t.seconds_per_row.mid == pytest.approx(t.seconds_per_call.mid / 5)
+    assert t.rows_per_s == pytest.approx(5 / t.seconds_per_call.mid)
+    assert t.seconds_per_call.low <= t.seconds_per_call.mid <= t.seconds_per_call.high
+
+
+def test_prediction_latency_stops_at_max_calls() -> None:
+    from mltk.handbook.cpu_benchmark import prediction_latency
+
+    t = prediction_latency(lambda b: b, np.ones((3, 1)), repeats=1, min_seconds=10.0,
+                           max_calls=7)
+    assert t.calls == 7
+
+
+@pytest.mark.parametrize(("kwargs", "param"), [
+    ({"predict": 3}, "predict"),
+    ({"X": np.ones(4)}, "X"),
+    ({"batch_size": 0}, "batch_size"),
+    ({"batch_size": 9}, "batch_size"),
+    ({"repeats": 0}, "repeats"),
+    ({"min_seconds": 0}, "min_seconds"),
+])
+def test_prediction_latency_rejects_bad_input(kwargs, param) -> None:
+    from mltk.handbook.cpu_benchmark import prediction_latency
+
+    args = {"predict": lambda b: b, "X": np.ones((4, 2))} | kwargs
+    with pytest.raises(ValueError, match=rf"^{param}="):
+        prediction_latency(args.pop("predict"), args.pop("X"), **args)

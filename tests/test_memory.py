@@ -186,11 +186,12 @@ def test_bytes_per_element() -> None:
 def test_devices_needed() -> None:
     assert DEFAULT_HEADROOM == 0.9
     assert devices_needed(140e9, "A100-80GB") == 2
-    assert devices_needed(72e9, "A100-80GB") == 1          # exactly 90 % of 80 GB
-    assert devices_needed(72.1e9, "A100-80GB") == 2
+    usable = 81920 * 2**20 * 0.9  # nvidia-smi: 81920 MiB on an A100 80GB (modal-client PR #2797)
+    assert devices_needed(usable, "A100-80GB") == 1        # exactly 90 % of the reported memory
+    assert devices_needed(usable * 1.001, "A100-80GB") == 2
     assert devices_needed(140e9, "H200") == 2              # 141 GB × 0.9 = 126.9 GB
     assert devices_needed(140e9, "H200", headroom=1.0) == 1
-    assert devices_needed(np.array([1e9, 1.12e12]), "H100-SXM").tolist() == [1, 16]
+    assert devices_needed(np.array([1e9, 1.12e12]), "H100-SXM").tolist() == [1, 15]
     assert isinstance(devices_needed(1e9, "T4"), int)
 
 
@@ -205,10 +206,42 @@ def test_devices_needed_rejects(kwargs) -> None:
         devices_needed(**args)
 
 
+def test_memory_bytes_are_what_nvidia_smi_reports() -> None:
+    """nvidia-smi totals in MiB, as listed in modal-labs/modal-client PR #2797 (2025-01-23);
+    the H100's 81559MiB also appears in nvidia-smi output in NVIDIA/nccl issue #1264."""
+    reported_mib = {"H100-SXM": 81559, "A100-80GB": 81920, "A100-40GB": 40960, "A10": 23028,
+                    "L40S": 46068, "L4": 23034, "T4": 15360}
+    for name, mib in reported_mib.items():
+        assert mltk.accelerator(name).memory_bytes == mib * 2**20, name
+    assert mltk.accelerator("H100-SXM").memory_bytes == pytest.approx(85.52e9, rel=1e-4)
+
+
+def test_llama2_70b_with_a_4k_context_fits_on_two_h100s() -> None:
+    """Issue 15: with 80e9 bytes the plan said 3 devices; the reported 81,559 MiB holds it on 2."""
+    weights = inference_memory_bytes(69e9, "bf16")                 # 138 GB
+    kv = kv_cache_bytes(80, 8, 128, 4096, batch=8)                  # 10.7 GB
+    assert devices_needed(weights + kv, "H100-SXM") == 2
+    assert np.ceil((weights + kv) / (80e9 * 0.9)) == 3             # the decimal figure's answer
+
+
+def test_devices_needed_divides_the_heads() -> None:
+    # 3 devices by memory; 64 heads: tensor parallelism needs a divisor of 64, so 4
+    assert devices_needed(170e9, "H100-SXM") == 3
+    assert devices_needed(170e9, "H100-SXM", heads=64) == 4
+    assert devices_needed(170e9, "H100-SXM", heads=96) == 3        # 3 divides 96
+    assert devices_needed(170e9, "H100-SXM", heads=40) == 4        # 40 = 4 x 10
+    assert devices_needed(1e9, "H100-SXM", heads=64) == 1
+    assert devices_needed(np.array([1.12e12, 170e9]), "H100-SXM", heads=64).tolist() == [16, 4]
+    assert devices_needed(1.12e12, "H100-SXM", heads=8) == 16      # two full 8-way groups
+    for bad in (0, 2.5, [8, 16]):
+        with pytest.raises(InputError, match="heads"):
+            devices_needed(170e9, "H100-SXM", heads=bad)
+
+
 def test_accelerators_that_fit() -> None:
     fits = accelerators_that_fit(140e9, max_devices=8)
     names = [f.name for f in fits]
-    assert "L40S" in names and "T4" not in names and names[0] == "B200"  # T4 would need 10
+    assert "L40S" in names and "T4" not in names and names[0] == "MI325X"  # T4 would need 10
     counts = [f.devices for f in fits]
     assert counts == sorted(counts) and max(counts) <= 8
     for f in fits:
@@ -263,11 +296,11 @@ def test_max_batch_size() -> None:
     from mltk.heuristics.memory import max_batch_size
     kv = kv_cache_bytes(80, 8, 128, 4096)
     b = max_batch_size(140e9, kv, "H100-SXM", devices=8)
-    usable = 8 * 80e9 * 0.9
-    assert b == 324
+    usable = 8 * 81559 * 2**20 * 0.9  # nvidia-smi reports 81559 MiB per H100 80GB HBM3
+    assert b == 354
     assert 140e9 + b * kv <= usable < 140e9 + (b + 1) * kv
     assert max_batch_size(140e9, kv, "H100-SXM") == 0
-    assert max_batch_size(14e9, kv, "A100-80GB", devices=np.array([1, 2])).tolist() == [43, 96]
+    assert max_batch_size(14e9, kv, "A100-80GB", devices=np.array([1, 2])).tolist() == [47, 104]
     with pytest.raises(InputError):
         max_batch_size(0, kv, "H100-SXM")
     with pytest.raises(InputError):

@@ -181,3 +181,69 @@ def test_input_errors_name_the_parameter(call, parameter: str) -> None:
     with pytest.raises(InputError) as info:
         call()
     assert info.value.parameter == parameter
+
+
+# --------------------------------------------------------------------------- label delay
+
+@pytest.mark.parametrize("delay", [1, 3, 6])
+def test_label_delay_postpones_the_performance_trigger_by_exactly_the_delay(
+        stream: rt.Stream, delay: int) -> None:
+    perf = rt.PerformanceTriggered(min_accuracy=0.85)
+    on_time = rt.simulate(stream, perf, window=WINDOW)
+    late = rt.simulate(stream, perf, window=WINDOW, label_delay=delay)
+    # Before the first retraining both runs serve the same model, so the first reading
+    # below the floor is the same batch, seen `delay` steps later.
+    assert late.retrain_steps[0] == on_time.retrain_steps[0] + delay
+    assert late.label_delay == delay and on_time.label_delay == 0
+
+
+def test_label_delay_does_not_move_the_drift_trigger(stream: rt.Stream) -> None:
+    drift = rt.DriftTriggered(psi_threshold=0.2)
+    firsts = {rt.simulate(stream, drift, window=WINDOW, label_delay=d).retrain_steps[0]
+              for d in (0, 4, 8)}
+    assert len(firsts) == 1
+
+
+def test_label_delay_zero_is_the_default(stream: rt.Stream,
+                                         results: dict[str, rt.PolicyResult]) -> None:
+    r = rt.simulate(stream, rt.PerformanceTriggered(min_accuracy=0.85), window=WINDOW,
+                    label_delay=0)
+    assert r.retrain_steps == results["performance"].retrain_steps
+    np.testing.assert_array_equal(r.accuracy, results["performance"].accuracy)
+
+
+def test_estimated_accuracy_is_cbpe_of_the_served_model(stream: rt.Stream) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    from mltk.handbook.label_free_monitoring import estimate_performance
+
+    r = rt.simulate(stream, rt.Never(), window=WINDOW)
+    model = LogisticRegression().fit(stream.X[:WINDOW].reshape(-1, 4), stream.y[:WINDOW].ravel())
+    t = WINDOW + 7
+    expected = estimate_performance(model.predict_proba(stream.X[t])[:, 1]).accuracy.mid
+    assert r.estimated_accuracy[7] == pytest.approx(expected)
+
+
+def test_estimated_performance_trigger_fires_on_the_estimate(stream: rt.Stream) -> None:
+    always = rt.simulate(stream, rt.EstimatedPerformanceTriggered(0.999, cooldown=2),
+                         window=WINDOW)
+    # the estimate never reaches 0.999: it fires as soon as the cooldown allows
+    assert always.retrain_steps[:3] == (WINDOW + 1, WINDOW + 3, WINDOW + 5)
+    assert rt.simulate(stream, rt.EstimatedPerformanceTriggered(0.01), window=WINDOW
+                       ).n_retrains == 0
+
+
+def test_custom_policy_without_kwargs_still_works(stream: rt.Stream) -> None:
+    class Old:
+        name = "old"
+
+        def fires(self, *, since_retrain, accuracy, current, reference):  # noqa: ANN001
+            return since_retrain >= 12
+
+    assert rt.simulate(stream, Old(), window=WINDOW, label_delay=2).n_retrains > 0
+
+
+@pytest.mark.parametrize("delay", [-1, 1.5, N_STEPS - WINDOW])
+def test_label_delay_bad_input(stream: rt.Stream, delay: object) -> None:
+    with pytest.raises(InputError, match="label_delay"):
+        rt.simulate(stream, rt.Never(), window=WINDOW, label_delay=delay)

@@ -1,6 +1,6 @@
 """The command line's entry point: builds the parser from the command groups and runs one.
 
-Each command group lives in its own module (``catalog``, ``training``, ``cost``,
+Each command group lives in its own module (``catalog``, ``training``, ``cost``, ``layout``, ``serving``,
 ``settings``), which defines its handlers and a ``register(sub, fmt)`` that adds its
 subcommands; this module only assembles them and maps errors to exit statuses.
 """
@@ -17,11 +17,11 @@ import numpy as np
 
 from ..foundation.assumptions import ENV_VAR, load_assumptions, using_assumptions
 from ..foundation.errors import AssumptionsError, InputError, MltkError, UnknownAcceleratorError
-from . import catalog, cost, layout, settings, training
+from . import catalog, cost, layout, serving, settings, training
 from .args import EPILOG, PROG, CliParser, UsageError
 
 #: The command groups, in the order ``mltk --help`` lists them.
-COMMAND_GROUPS = (catalog, training, cost, layout, settings)
+COMMAND_GROUPS = (catalog, training, cost, layout, serving, settings)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,7 +8,7 @@ from typing import Any, TextIO
 
 from ..foundation.assumptions import Assumptions
 from ..foundation.units import format_si
-from ..heuristics.hardware import Accelerator, accelerator, accelerators, peak_flops
+from ..heuristics.hardware import TRAINING_PRECISIONS, Accelerator, accelerator, accelerators, peak_flops
 from .args import (
     PROG,
     UsageError,
@@ -68,6 +68,8 @@ def _cmd_accelerators(args: argparse.Namespace, asm: Assumptions, out: TextIO) -
         for a in accs:
             d = {k: getattr(a, k) for k in a.__dataclass_fields__}
             d["precisions"] = list(a.precisions)
+            d["dense_peak_flops"] = dict(a.peak_flops_by_precision)  # FLOP/s (OP/s for int8, int4)
+            d["training_precisions"] = [p for p in a.precisions if p in TRAINING_PRECISIONS]
             d["device_hour_price"] = device_hour_price(a)
             d["purchase_price"] = purchase(a)
             d["currency"] = asm.currency
@@ -95,8 +97,8 @@ def _cmd_accelerators(args: argparse.Namespace, asm: Assumptions, out: TextIO) -
     out.write(table(rows, header) + "\n")
     out.write(f"\nPeaks are dense (no 2:4 sparsity). 'per hour' is the mid price of one "
               f"device-hour and 'purchase' the price of one device, in {asm.currency}, from "
-              f"the assumptions file where it sets them, else from the catalog "
-              f"(on-demand price × cloud_price_factor).\n")
+              f"the assumptions file where it sets them, else from the price table "
+              f"(on-demand; mltk tco lists every rent option).\n")
     return 0
 
 
@@ -166,7 +168,7 @@ def register(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
     add_common(p)
     p.set_defaults(func=_cmd_accelerators, parser=p)
     p = add_command(sub, fmt, "peak", "peak throughput, R = 2NC or a catalog device's peak",
-                    "Peak throughput in FLOP/s: seed eq. 1, R = 2NC, from "
+                    "Peak throughput in FLOP/s: Hooda (2023) eq. 1, R = 2NC, from "
                     "--cores and --clock-hz; or a catalog device's dense peak.")
     p.add_argument("--cores", type=number, metavar="N", help="number of cores N (count)")
     p.add_argument("--clock-hz", type=number, metavar="HZ",

@@ -7,6 +7,8 @@ import math
 from typing import Any, TextIO
 
 from ..foundation.assumptions import Assumptions
+from ..foundation.units import format_si
+from ..heuristics.rent import RENT_OPTIONS
 from .args import (
     EPILOG,
     add_accelerator,
@@ -21,6 +23,7 @@ from .output import (
     progress,
     show_count,
     show_percent,
+    show_range,
 )
 
 
@@ -32,36 +35,62 @@ def _cmd_tco(args: argparse.Namespace, asm: Assumptions, out: TextIO) -> int:
                 purchase_price_usd=args.purchase_price_usd,
                 cloud_price_usd_per_hour=args.cloud_price_usd_per_hour,
                 electricity_usd_per_kwh=args.electricity_usd_per_kwh, pue=args.pue,
-                amortisation_years=args.amortisation_years)
+                amortisation_years=args.amortisation_years, discount_rate=args.discount_rate,
+                provider=args.provider, region=args.region,
+                rent_options=args.rent_option or None)
+    on_demand = t.rent.get("on_demand")
     if args.json:
-        data = {k: getattr(t, k) for k in t.__dataclass_fields__}
-        data.update(capex_total_usd=t.capex_total_usd,
+        data = t.as_dict()
+        # the flat keys of earlier versions: rent = on-demand for the busy hours
+        data.update(capex_usd=t.capex_usd, opex_usd_per_year=t.opex_usd_per_year,
+                    capex_total_usd=t.capex_total_usd,
                     opex_total_usd_per_year=t.opex_total_usd_per_year,
-                    cheaper="own" if t.own_usd < t.rent_usd else "rent",
+                    own_usd=t.own_usd, own_usd_per_device_hour=t.own_usd_per_device_hour,
+                    cheapest_rent_option=t.cheapest_rent_option,
                     currency=asm.currency, assumptions=asm.path)
+        if on_demand is not None:
+            data.update(rent_usd=t.rent_usd, cloud_price_usd_per_hour=t.cloud_price_usd_per_hour,
+                        break_even_utilization=t.break_even_utilization,
+                        break_even_years=t.break_even_years,
+                        cheaper="own" if t.own_usd < t.rent_usd else "rent")
+        data["break_even_utilization_by_option"] = {k: r.break_even_utilization
+                                                    for k, r in t.rent.items()}
         emit_json(data, out)
         return 0
     money = asm.format_money
-    share = min(t.years / t.amortisation_years, 1.0)
+    share = float(t.capex_charge_share)
     out.write(f"{t.devices:g} × {t.accelerator} for {t.years:g} years, busy {show_percent(t.utilization)} "
               f"of the hours (money in {asm.currency})\n\n")
-    out.write(f"CapEx, charged {show_percent(share)} of its {t.amortisation_years:g}-year life\n")
+    out.write(f"CapEx, charged {show_percent(share)} over {t.years:g} of its {t.amortisation_years:g}-year "
+              f"life (cost of capital {show_percent(t.discount_rate)})\n")
     out.write(aligned_lines([(k, money(x * share)) for k, x in t.capex_usd.items()], "  ") + "\n")
     out.write("OpEx per year\n")
     out.write(aligned_lines([(k, money(x)) for k, x in t.opex_usd_per_year.items()], "  ") + "\n\n")
-    pairs = [
-        ("own", f"{money(t.own_usd)} ({money(t.own_usd_per_device_hour)} per busy device-hour)"),
-        ("rent", f"{money(t.rent_usd)} ({show_count(t.busy_device_hours)} device-hours at "
-                 f"{money(t.cloud_price_usd_per_hour)})"),
-    ]
-    cheaper = "own" if t.own_usd < t.rent_usd else "rent"
-    pairs.append(("cheaper", f"{cheaper}, by {money(abs(t.rent_usd - t.own_usd))}"))
-    be_u, be_y = float(t.break_even_utilization), float(t.break_even_years)
-    pairs.append(("break-even", "renting is always cheaper" if not math.isfinite(be_u) or be_u > 1
-                  else f"owning pays when busy more than {show_percent(be_u)} of the hours"))
-    if math.isfinite(be_y):
-        pairs.append(("payback", f"{be_y:.3g} years at {show_percent(t.utilization)} busy"))
-    out.write(aligned_lines(pairs) + "\n")
+    pairs = [("own", f"{money(t.own_usd)} ({money(t.own_usd_per_device_hour)} per busy device-hour)")]
+    for name, r in t.rent.items():
+        where = f", {r.provider} {r.region}".rstrip() if r.provider not in ("given", "team") else ""
+        pairs.append((f"rent {name}", f"{money(r.total_usd)} ({show_count(r.billed_device_hours)} "
+                                      f"billed device-hours at {money(r.price_usd_per_device_hour)}{where})"))
+    out.write(aligned_lines(pairs) + "\n\n")
+    be = []
+    for name, r in t.rent.items():
+        u = float(r.break_even_utilization)
+        if not math.isfinite(u) or (r.own_wins_above and u > 1):
+            text = f"renting ({name}) is cheaper at every utilization"
+        elif u == 0:
+            text = f"owning is cheaper than {name} at every utilization"
+        elif r.own_wins_above:
+            text = f"owning pays when busy more than {show_percent(u)} of the hours"
+        else:
+            text = f"owning pays when busy less than {show_percent(u)} of the hours"
+        y = float(r.break_even_years)
+        if math.isfinite(y):
+            text += f"; payback {y:.3g} years at {show_percent(t.utilization)} busy"
+        be.append((f"break-even {name}", text))
+    if be:
+        out.write(aligned_lines(be) + "\n")
+    if t.own_co2e_kg is not None:
+        out.write(f"\nOwn CO2e over the period: {show_range(t.own_co2e_kg * 1000, format_si, unit='g')}\n")
     out.write(f"Assumptions: {assumptions_source(asm)}\n")
     return 0
 
@@ -88,6 +117,16 @@ def register(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
     p.add_argument("--pue", type=number, metavar="PUE",
                    help="power usage effectiveness, >= 1 (default: assumptions file, mid)")
     p.add_argument("--amortisation-years", type=number, metavar="YEARS",
-                   help="straight-line life of the hardware in years (default: assumptions file)")
+                   help="amortisation life of the hardware in years (default: assumptions file)")
+    p.add_argument("--discount-rate", type=number, metavar="RATE",
+                   help="cost of capital per year, e.g. 0.08 (default: assumptions file)")
+    p.add_argument("--provider", metavar="NAME",
+                   help="cloud provider in the price table, e.g. gcp, aws, lambda "
+                        "(default: assumptions file)")
+    p.add_argument("--region", metavar="NAME",
+                   help="region of that provider, e.g. us-central1 (default: assumptions file)")
+    p.add_argument("--rent-option", action="append", choices=RENT_OPTIONS, metavar="OPTION",
+                   help=f"price only this rent option (repeatable): {', '.join(RENT_OPTIONS)} "
+                        "(default: every option with a price)")
     add_common(p)
     p.set_defaults(func=_cmd_tco, parser=p)

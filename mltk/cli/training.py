@@ -8,6 +8,7 @@ from typing import Any, TextIO
 from ..foundation.assumptions import Assumptions
 from ..foundation.units import JOULES_PER_KWH, format_duration, format_si
 from ..heuristics.planning import CHINCHILLA_TOKENS_PER_PARAM
+from ..heuristics.rent import RENT_OPTIONS
 from .args import (
     PROG,
     UsageError,
@@ -47,7 +48,7 @@ def _cmd_estimate(args: argparse.Namespace, asm: Assumptions, out: TextIO) -> in
         "pue": value_range("--pue", args.pue),
         "electricity_usd_per_kwh": args.electricity_usd_per_kwh,
         "forward_ops": args.forward_ops, "backward_factor": args.backward_factor,
-        "flops": args.flops,
+        "flops": args.flops, "rent_option": args.rent_option,
     }
     with progress("estimating"):
         est = estimate_training(args.params if args.params is not None else 1.0,
@@ -74,6 +75,8 @@ def _cmd_estimate(args: argparse.Namespace, asm: Assumptions, out: TextIO) -> in
     if est.energy_kwh is not None and est.energy_cost_usd is not None:
         pairs += [("energy", show_range(est.energy_kwh * 1000, format_si, unit="Wh")),
                   ("energy cost", show_range(est.energy_cost_usd, money))]
+    if est.co2e_kg is not None:
+        pairs.append(("CO2e", show_range(est.co2e_kg * 1000, format_si, unit="g")))
     if est.price_usd_per_hour is not None and est.cost_usd is not None:
         pairs += [("price/device-h", show_range(est.price_usd_per_hour, money)),
                   ("cost", show_range(est.cost_usd, money))]
@@ -96,7 +99,8 @@ def _cmd_plan(args: argparse.Namespace, asm: Assumptions, out: TextIO) -> int:
                                   price_usd_per_hour=value_range("--price-usd-per-hour",
                                                             args.price_usd_per_hour),
                                   precision=args.precision,
-                                  utilization=value_range("--utilization", args.utilization))
+                                  utilization=value_range("--utilization", args.utilization),
+                                  rent_option=args.rent_option)
         split = compute_optimal_split(plan.flops, args.tokens_per_param)
     if args.json:
         data = plan.as_dict()
@@ -161,6 +165,9 @@ def register(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
     add_precision(p)
     add_utilization(p)
     add_price_per_hour(p)
+    p.add_argument("--rent-option", choices=RENT_OPTIONS, metavar="OPTION",
+                   help="price device-hours at one rent option: on_demand, spot, or a commitment "
+                        "you hold (commit_1y, commit_3y); default on-demand with spot as the low end")
     add_range(p, "--pue", "PUE", "power usage effectiveness (dimensionless, >= 1)", "assumptions file")
     p.add_argument("--electricity-usd-per-kwh", type=number, metavar="PRICE",
                    help="electricity tariff per kWh (default: assumptions file)")
@@ -184,6 +191,9 @@ def register(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
     p.add_argument("--devices", type=number, metavar="N",
                    help="accelerators used at once (count, >= 1); needed with a deadline alone")
     add_price_per_hour(p)
+    p.add_argument("--rent-option", choices=RENT_OPTIONS, metavar="OPTION",
+                   help="price device-hours at one rent option: on_demand, spot, or a commitment "
+                        "you hold (commit_1y, commit_3y); default on-demand with spot as the low end")
     add_precision(p)
     add_utilization(p)
     p.add_argument("--tokens-per-param", type=number, default=CHINCHILLA_TOKENS_PER_PARAM,

@@ -5,6 +5,7 @@ Modules
 calibration          published training runs and the utilization they imply
 out_of_sample        out-of-sample validation of the training estimate on published runs
 matmul_measurements  measured matrix-multiply throughput against the catalog's peaks
+serving_validation   the serving planner against published serving measurements
 """
 
 

@@ -5,7 +5,7 @@ here, in code, from the runs in the data file: add a run and the defaults move.
 
 Two compute figures exist for each run:
 
-* :func:`planner_flops`: what a planner computes *before* training with seed eq. 3,
+* :func:`planner_flops`: what a planner computes *before* training with Hooda (2023) eq. 3,
   C = O_f·O_b·P·S·E (:func:`mltk.training_flops`), from the parameters (active
   parameters for a mixture of experts), the dataset size and the epochs; for vision
   models, whose weights are reused at every spatial position or patch, from the
@@ -143,7 +143,7 @@ def training_runs() -> tuple[TrainingRun, ...]:
 
 
 def planner_inputs(run: TrainingRun) -> dict[str, float] | None:
-    """What a planner feeds seed eq. 3 for ``run``: params, dataset size, epochs and O_f.
+    """What a planner feeds Hooda (2023) eq. 3 for ``run``: params, dataset size, epochs and O_f.
 
     The keys are those of :func:`mltk.training_flops` (``params``, ``dataset_size``,
     ``epochs``, ``forward_ops``). ``params`` is the active parameter count for a
@@ -247,7 +247,7 @@ def utilization_from_runs(runs: Iterable[TrainingRun] | None = None,
 
 
 def seed_kernel_efficiency() -> Range:
-    """The seed's observation for well-fed kernels: 15-25% below peak, i.e. 75-85% of it.
+    """The observation of Hooda (2023) for well-fed kernels: 15-25% below peak, i.e. 75-85% of it.
 
     This is a kernel-level efficiency (one large matrix product kept busy), not the
     end-to-end utilization of a training run, which also pays for communication, data

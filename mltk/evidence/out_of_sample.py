@@ -5,7 +5,7 @@ For every run in ``data/training_runs.csv``, :func:`check_run` calls
 dataset size, epochs, forward FLOP per example for vision models, accelerator, device
 count, precision) and compares the predicted device-hours with the reported ones.
 The reported hours and FLOP are never inputs. :func:`fp32_formula_check` compares
-seed eq. 1, R = 2NC (:func:`mltk.peak_flops`), with the vendors' FP32 figures.
+Hooda (2023) eq. 1, R = 2NC (:func:`mltk.peak_flops`), with the vendors' FP32 figures.
 
 The default utilization is fit on the same runs it is checked on (in-sample);
 :func:`leave_one_out` checks each run against a range fit without it.
@@ -231,7 +231,7 @@ def markdown_table(checks: Sequence[RunCheck] | None = None) -> str:
 
 @dataclass(frozen=True)
 class Fp32Check:
-    """Seed eq. 1 against one device's vendor FP32 figure."""
+    """Hooda (2023) eq. 1 against one device's vendor FP32 figure."""
 
     name: str
     cuda_cores: int

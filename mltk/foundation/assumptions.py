@@ -75,6 +75,15 @@ class Assumptions:
     maintenance_fraction_per_year: float = 0.0
     staff_usd_per_device_year: float = 0.0
     host_power_fraction: float = 0.0
+    idle_power_fraction: float = 0.3
+    discount_rate: float = 0.0
+    residual_value_fraction: float = 0.0
+    spot_preemption_overhead: float = 0.0
+    cloud_provider: str = "gcp"
+    cloud_region: str = "us-central1"
+    cloud_prices_path: str | None = None
+    grid_region: str = "us-central1"
+    grid_carbon_g_per_kwh: Range | None = None
     inter_node_bandwidth_bytes_per_s_per_device: float = 5e10
     intra_node_latency_s: float = 1e-6
     inter_node_latency_s: float = 5e-6
@@ -123,6 +132,15 @@ _SCHEMA: dict[str, tuple[str, str]] = {
     "maintenance_fraction_per_year": ("number", "unit_interval"),
     "staff_usd_per_device_year": ("number", "non_negative"),
     "host_power_fraction": ("number", "non_negative"),
+    "idle_power_fraction": ("number", "unit_interval"),
+    "discount_rate": ("number", "unit_interval"),
+    "residual_value_fraction": ("number", "unit_interval"),
+    "spot_preemption_overhead": ("number", "non_negative"),
+    "cloud_provider": ("label", ""),
+    "cloud_region": ("label", ""),
+    "cloud_prices_path": ("path_or_null", ""),
+    "grid_region": ("label", ""),
+    "grid_carbon_g_per_kwh": ("range_or_null", "non_negative"),
     "inter_node_bandwidth_bytes_per_s_per_device": ("number", "positive"),
     "intra_node_latency_s": ("number", "non_negative"),
     "inter_node_latency_s": ("number", "non_negative"),
@@ -220,10 +238,27 @@ def _device_map(path: str, key: str, value: Any, kind: str, constraint: str) -> 
 
 
 def _label(path: str, key: str, value: Any) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value.strip()) > 12 \
+    limit = 12 if key == "currency" else 40
+    if not isinstance(value, str) or not value.strip() or len(value.strip()) > limit \
             or any(ch in value for ch in "\r\n\t"):
-        raise _fail(path, key, value, "a short text label such as USD, EUR or GBP")
+        what = "a short text label such as USD, EUR or GBP" if key == "currency" else \
+            "a short name such as gcp or us-central1"
+        raise _fail(path, key, value, what)
     return value.strip()
+
+
+def _path_or_null(path: str, key: str, value: Any) -> str | None:
+    """A file path; relative paths are relative to the assumptions file's folder."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(path, key, value, "a path to a CSV file, or null")
+    p = Path(value.strip()).expanduser()
+    if not p.is_absolute():
+        p = Path(path).resolve().parent / p
+    if not p.is_file():
+        raise _fail(path, key, value, f"an existing file (looked for {p})")
+    return str(p)
 
 
 def _parse(path: str, data: dict[Any, Any]) -> dict[str, Any]:
@@ -243,6 +278,8 @@ def _parse(path: str, data: dict[Any, Any]) -> dict[str, Any]:
             out[key] = _range(path, key, value, c)
         elif kind == "range_or_null":
             out[key] = None if value is None else _range(path, key, value, c)
+        elif kind == "path_or_null":
+            out[key] = _path_or_null(path, key, value)
         else:
             out[key] = _device_map(path, key, value, kind, c)
     return out

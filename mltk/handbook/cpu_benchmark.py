@@ -7,7 +7,7 @@ test suite asserts on them.
 
 Sources
 -------
-- Multiply-add counted as two operations: NVIDIA, "Achieved FLOPs" (the seed's eq. 1).
+- Multiply-add counted as two operations: NVIDIA, "Achieved FLOPs" (Hooda (2023) eq. 1).
 - CPU peak = cores × clock × FLOP per cycle, with FLOP per cycle = SIMD lanes × FMA units × 2:
   Williams, Waterman and Patterson, "Roofline", CACM 52(4), 2009 (peak from the
   micro-architecture); A. Fog, "The microarchitecture of Intel, AMD and VIA CPUs"
@@ -33,10 +33,12 @@ from numpy.typing import ArrayLike
 
 from ..foundation import checks as v
 from ..foundation.errors import InputError
+from ..foundation.ranges import Range
 from ..heuristics.hardware import peak_flops
 
 __all__ = ["matmul_flops", "matmul_bytes", "MatmulResult", "matmul_throughput", "CpuPeak",
-           "cpu_peak_flops", "FloatFormat", "float_format", "FLOAT_FORMATS"]
+           "cpu_peak_flops", "FloatFormat", "float_format", "FLOAT_FORMATS", "PredictionTiming",
+           "prediction_latency"]
 
 #: Float dtypes the timed matrix product and the CPU peak accept, with bytes per element.
 _CPU_DTYPES = {"float32": 4, "float64": 8}
@@ -276,7 +278,7 @@ def cpu_peak_flops(dtype: Any = "float64", *, cores: int | None = None,
     """Best-effort theoretical peak of this machine's CPU: cores × clock × FLOP per cycle.
 
     FLOP per cycle per core = SIMD lanes × FMA units × 2, where lanes = SIMD width /
-    element width. This is seed eq. 1 (:func:`mltk.peak_flops`) with ``ops_per_cycle``
+    element width. This is Hooda (2023) eq. 1 (:func:`mltk.peak_flops`) with ``ops_per_cycle``
     widened from one scalar FMA to the vector units. Every input may be given; those not
     given are read from the operating system where it exposes them, and otherwise
     assumed, and the result says which (``sources``, ``assumed``).
@@ -477,3 +479,105 @@ def float_format(name: str) -> FloatFormat:
     return FloatFormat(name=key, bits=bits, exponent_bits=e, mantissa_bits=m,
                        max_value=max_value, min_normal=2.0 ** (1 - bias),
                        epsilon=2.0**-m, note=note)
+
+
+# --------------------------------------------------------------------------- prediction latency
+
+@dataclass(frozen=True)
+class PredictionTiming:
+    """Timed calls of a prediction function (:func:`prediction_latency`).
+
+    Attributes
+    ----------
+    batch_size : int
+        Rows per call.
+    seconds_per_call : Range
+        Fastest (low), median (mid) and slowest (high) of the timed repeats, in s.
+    calls : int
+        Calls per repeat (each repeat's time is divided by it).
+    """
+
+    batch_size: int
+    seconds_per_call: Range
+    calls: int
+
+    @property
+    def seconds_per_row(self) -> Range:
+        """``seconds_per_call / batch_size``: the cost of one row, overhead shared."""
+        return self.seconds_per_call * (1.0 / self.batch_size)
+
+    @property
+    def rows_per_s(self) -> float:
+        """Throughput of one process at the median: ``batch_size / seconds_per_call.mid``."""
+        return self.batch_size / self.seconds_per_call.mid
+
+
+def prediction_latency(predict: Any, X: ArrayLike, batch_size: int = 1, *, repeats: int = 5,
+                       min_seconds: float = 0.05, max_calls: int = 10_000) -> PredictionTiming:
+    """Time ``predict`` on batches of ``batch_size`` rows of ``X``, on this machine.
+
+    Each repeat calls ``predict`` on consecutive batches (cycling through ``X``) until
+    ``min_seconds`` have passed or ``max_calls`` calls were made, and records the mean
+    time per call; the result holds the fastest, median and slowest repeat. One call
+    with a single row measures the latency of a request served one at a time, where the
+    fixed cost per call (input checks, Python dispatch) dominates; a large batch
+    measures the throughput of bulk scoring. Single-threaded timings are the honest
+    basis for sizing a server that runs one model process per core.
+
+    Timings vary between machines and runs: use the result to size, not to test.
+
+    Parameters
+    ----------
+    predict : callable
+        ``predict(batch) -> predictions``, e.g. ``model.predict`` or ``model.predict_proba``.
+    X : array_like
+        Rows to predict, 2-D (at least one row).
+    batch_size : int, default 1
+        Rows per call (>= 1; at most the number of rows of ``X``).
+    repeats : int, default 5
+        Timed repeats (>= 1), after one untimed warm-up call.
+    min_seconds : float, default 0.05
+        Minimum duration of each repeat (> 0).
+    max_calls : int, default 10,000
+        Maximum calls per repeat (>= 1).
+
+    Returns
+    -------
+    PredictionTiming
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = prediction_latency(lambda b: b.sum(axis=1), np.ones((100, 4)), batch_size=10,
+    ...                        repeats=2, min_seconds=0.001)
+    >>> t.batch_size, bool(0 < t.seconds_per_row.mid < t.seconds_per_call.mid)
+    (10, True)
+    """
+    if not callable(predict):
+        raise InputError("predict", predict, "a function predict(batch) -> predictions")
+    rows = np.asarray(X)
+    if rows.ndim != 2 or rows.shape[0] == 0:
+        raise InputError("X", f"array of shape {rows.shape}", "a 2-D array with at least one row")
+    b = _positive_int("batch_size", batch_size)
+    if b > rows.shape[0]:
+        raise InputError("batch_size", batch_size, f"at most the rows of X ({rows.shape[0]})")
+    r = _positive_int("repeats", repeats)
+    cap = _positive_int("max_calls", max_calls)
+    floor = float(v.positive("min_seconds", min_seconds))
+    starts = np.arange(0, rows.shape[0] - b + 1, b)
+    batches = [rows[i:i + b] for i in starts]
+    predict(batches[0])                                   # warm-up: caches, lazy imports
+    per_call = []
+    calls = 0
+    for _ in range(r):
+        calls = 0
+        t0 = time.perf_counter()
+        while True:
+            predict(batches[calls % len(batches)])
+            calls += 1
+            elapsed = time.perf_counter() - t0
+            if elapsed >= floor or calls >= cap:
+                break
+        per_call.append(elapsed / calls)
+    return PredictionTiming(b, Range(float(min(per_call)), float(np.median(per_call)),
+                                     float(max(per_call))), calls)

@@ -1,9 +1,19 @@
-"""Group fairness metrics for binary decisions: rates per group and the gaps between them.
+"""Group fairness metrics for binary decisions: rates per group, the gaps between them, intervals.
 
 The metrics follow the standard definitions (Barocas, Hardt & Narayanan, *Fairness and
 Machine Learning*, 2023): demographic parity compares selection rates; equal opportunity
 (Hardt, Price & Srebro 2016) compares true positive rates. Gaps are reported as
 ``max - min`` over groups, so they are non-negative and 0 means parity.
+
+The rates and gaps are computed by fairlearn (``fairlearn.metrics``: ``MetricFrame``,
+``demographic_parity_difference``, ``demographic_parity_ratio``,
+``equal_opportunity_difference``; MIT licence, a pure-Python wheel whose dependencies
+numpy, scipy, pandas and scikit-learn the handbook installs anyway). What this module
+adds on top: input checks that name the argument (fairlearn raises generic errors),
+``NaN`` and an error where a rate is undefined (fairlearn returns a true positive rate
+of 0 for a group without positives, which reads as a real, maximal gap), and
+:func:`gap_interval`, a bootstrap interval for a gap, which fairlearn does not provide.
+fairlearn is imported on first use (it takes seconds to import pandas and scikit-learn).
 """
 
 from __future__ import annotations
@@ -16,9 +26,14 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..foundation.errors import InputError
+from ..foundation.ranges import Range
 
 __all__ = ["GroupRates", "group_rates", "demographic_parity_difference",
-           "equal_opportunity_difference", "disparate_impact_ratio"]
+           "equal_opportunity_difference", "disparate_impact_ratio", "GAP_METRICS",
+           "gap_interval"]
+
+#: Gaps :func:`gap_interval` knows.
+GAP_METRICS: tuple[str, ...] = ("demographic_parity", "equal_opportunity")
 
 
 def _binary(name: str, value: ArrayLike) -> NDArray[np.int8]:
@@ -155,28 +170,37 @@ def group_rates(y_true: ArrayLike, y_pred: ArrayLike, group: ArrayLike) -> Group
     >>> r.groups, r.selection_rate, r.true_positive_rate, r.false_positive_rate
     (('a', 'b'), array([0.75, 0.25]), array([1. , 0.5]), array([0.5, 0. ]))
     """
+    from fairlearn.metrics import (
+        MetricFrame,
+        count,
+        false_positive_rate,
+        selection_rate,
+        true_positive_rate,
+    )
+
     yt = _binary("y_true", y_true)
     yp = _binary("y_pred", y_pred)
     _same_length(yt, yp)
     labels, idx = _groups(group, yt.size)
-    k = labels.size
-    count = np.bincount(idx, minlength=k)
-    pos = np.bincount(idx, weights=yt, minlength=k)
-    sel = np.bincount(idx, weights=yp, minlength=k)
-    tp = np.bincount(idx, weights=yt * yp, minlength=k)
-    fp = np.bincount(idx, weights=(1 - yt) * yp, minlength=k)
-    neg = count - pos
+    frame = MetricFrame(metrics={"count": count, "selection_rate": selection_rate,
+                                 "tpr": true_positive_rate, "fpr": false_positive_rate,
+                                 "base_rate": lambda t, p: float(np.mean(t))},
+                        y_true=yt, y_pred=yp, sensitive_features=idx).by_group.sort_index()
+    count_ = frame["count"].to_numpy(dtype=np.int64)
+    pos = np.bincount(idx, weights=yt, minlength=labels.size)
+    # fairlearn reports 0 where a rate is undefined (no positives or no negatives): NaN here
+    tpr = np.where(pos > 0, frame["tpr"].to_numpy(dtype=float), np.nan)
+    fpr = np.where(count_ - pos > 0, frame["fpr"].to_numpy(dtype=float), np.nan)
     return GroupRates(groups=tuple(x.item() if hasattr(x, "item") else x for x in labels),
-                      count=count.astype(np.int64), base_rate=pos / count,
-                      selection_rate=sel / count, true_positive_rate=_rate(tp, pos),
-                      false_positive_rate=_rate(fp, neg))
+                      count=count_, base_rate=frame["base_rate"].to_numpy(dtype=float),
+                      selection_rate=frame["selection_rate"].to_numpy(dtype=float),
+                      true_positive_rate=tpr, false_positive_rate=fpr)
 
 
-def _selection_rates(y_pred: ArrayLike, group: ArrayLike) -> NDArray[np.float64]:
+def _checked(y_pred: ArrayLike, group: ArrayLike) -> tuple[NDArray[np.int8], NDArray[np.intp]]:
     yp = _binary("y_pred", y_pred)
     _, idx = _groups(group, yp.size)
-    count = np.bincount(idx)
-    return np.bincount(idx, weights=yp, minlength=count.size) / count
+    return yp, idx
 
 
 def demographic_parity_difference(y_pred: ArrayLike, group: ArrayLike) -> float:
@@ -190,8 +214,10 @@ def demographic_parity_difference(y_pred: ArrayLike, group: ArrayLike) -> float:
     >>> demographic_parity_difference([1, 1, 1, 0, 1, 0, 0, 0], ["a"] * 4 + ["b"] * 4)
     0.5
     """
-    rates = _selection_rates(y_pred, group)
-    return float(rates.max() - rates.min())
+    from fairlearn.metrics import demographic_parity_difference as dpd
+
+    yp, idx = _checked(y_pred, group)
+    return float(dpd(yp, yp, sensitive_features=idx))   # y_true is ignored by selection rates
 
 
 def disparate_impact_ratio(y_pred: ArrayLike, group: ArrayLike) -> float:
@@ -210,10 +236,12 @@ def disparate_impact_ratio(y_pred: ArrayLike, group: ArrayLike) -> float:
     >>> disparate_impact_ratio([1, 1, 1, 0, 1, 0, 0, 0], ["a"] * 4 + ["b"] * 4)
     0.3333333333333333
     """
-    rates = _selection_rates(y_pred, group)
-    if rates.max() == 0:
+    from fairlearn.metrics import demographic_parity_ratio
+
+    yp, idx = _checked(y_pred, group)
+    if not yp.any():
         raise InputError("y_pred", "all 0", "at least one positive prediction")
-    return float(rates.min() / rates.max())
+    return float(demographic_parity_ratio(yp, yp, sensitive_features=idx))
 
 
 def equal_opportunity_difference(y_true: ArrayLike, y_pred: ArrayLike,
@@ -235,10 +263,126 @@ def equal_opportunity_difference(y_true: ArrayLike, y_pred: ArrayLike,
     ...                              group=["a"] * 4 + ["b"] * 4)
     0.5
     """
-    rates = group_rates(y_true, y_pred, group)
-    tpr = rates.true_positive_rate
-    if np.isnan(tpr).any():
-        missing = [g for g, t in zip(rates.groups, tpr, strict=True) if np.isnan(t)]
+    from fairlearn.metrics import equal_opportunity_difference as eod
+
+    yt = _binary("y_true", y_true)
+    yp = _binary("y_pred", y_pred)
+    _same_length(yt, yp)
+    labels, idx = _groups(group, yt.size)
+    _require_positives(yt, idx, labels)
+    return float(eod(yt, yp, sensitive_features=idx))
+
+
+def _require_positives(yt: NDArray[np.int8], idx: NDArray[np.intp], labels: NDArray[Any]) -> None:
+    pos = np.bincount(idx, weights=yt, minlength=labels.size)
+    if (pos == 0).any():
+        missing = [g.item() if hasattr(g, "item") else g for g in labels[pos == 0]]
         raise InputError("y_true", f"no positive example in group(s) {missing}",
                          "at least one positive example (y_true == 1) in every group")
-    return float(tpr.max() - tpr.min())
+
+
+def _gap(metric: str, yt: NDArray[np.int8], yp: NDArray[np.int8], idx: NDArray[np.intp],
+         k: int) -> float:
+    """max - min over groups of the selection rate or the true positive rate (numpy, fast)."""
+    if metric == "equal_opportunity":
+        keep = yt == 1
+        yp, idx = yp[keep], idx[keep]
+    rates = np.bincount(idx, weights=yp, minlength=k) / np.bincount(idx, minlength=k)
+    return float(rates.max() - rates.min())
+
+
+def gap_interval(y_true: ArrayLike, y_pred: ArrayLike, group: ArrayLike, *,
+                 metric: str = "demographic_parity", n_resamples: int = 2000,
+                 confidence: float = 0.95, seed: int | None = 0) -> Range:
+    """Bootstrap confidence interval of a group fairness gap.
+
+    A gap measured on a few hundred people per group moves by several points from one
+    sample to the next; report it with an interval. Rows are resampled within each cell
+    of group x true outcome, so every resample keeps each group's size and its count of
+    positives (and the true positive rate stays defined); the interval is
+    ``scipy.stats.bootstrap``'s BCa interval. The point (``mid``) equals fairlearn's
+    ``demographic_parity_difference`` or ``equal_opportunity_difference``; the
+    resamples use a numpy version of the same rates, thousands of times faster than a
+    ``MetricFrame`` per resample.
+
+    A max - min gap is biased upwards when the true gap is small: the largest of several
+    noisy rates minus the smallest exceeds the true spread. An interval that reaches
+    close to 0 is therefore consistent with parity, and a lower bound well above 0 is
+    evidence of a gap.
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like
+        True outcomes and decisions, 0/1 or booleans (1-D, same length).
+    group : array_like
+        Group label of each row (at least two groups).
+    metric : {"demographic_parity", "equal_opportunity"}, default "demographic_parity"
+        The gap: in selection rate, or in true positive rate.
+    n_resamples : int, default 2000
+        Bootstrap resamples (>= 100).
+    confidence : float, default 0.95
+        Coverage, in (0, 1).
+    seed : int or None, default 0
+        Seed of the resampling.
+
+    Returns
+    -------
+    Range
+        ``mid``: the gap on the full data; ``low``, ``high``: the interval.
+
+    Raises
+    ------
+    InputError
+        Bad labels or groups, an unknown ``metric``, a group without positives for
+        ``"equal_opportunity"``, settings out of range.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> g = np.repeat(["a", "b"], 500)
+    >>> y = rng.integers(0, 2, 1000)
+    >>> pred = (rng.random(1000) < np.where(g == "a", 0.6, 0.4)).astype(int)
+    >>> r = gap_interval(y, pred, g, n_resamples=500)
+    >>> bool(r.low < r.mid < r.high), bool(0.1 < r.low), bool(r.high < 0.3)
+    (True, True, True)
+    """
+    import warnings
+
+    from scipy import stats
+
+    yt = _binary("y_true", y_true)
+    yp = _binary("y_pred", y_pred)
+    _same_length(yt, yp)
+    labels, idx = _groups(group, yt.size)
+    if metric not in GAP_METRICS:
+        raise InputError("metric", metric, f"one of {', '.join(GAP_METRICS)}")
+    if metric == "equal_opportunity":
+        _require_positives(yt, idx, labels)
+    if isinstance(n_resamples, bool) or not isinstance(n_resamples, int | np.integer) \
+            or n_resamples < 100:
+        raise InputError("n_resamples", n_resamples, "an integer >= 100")
+    level = float(np.asarray(confidence, dtype=float))
+    if not 0 < level < 1:
+        raise InputError("confidence", confidence, "a coverage in (0, 1), e.g. 0.95")
+    k = labels.size
+    point = (demographic_parity_difference(yp, idx) if metric == "demographic_parity"
+             else equal_opportunity_difference(yt, yp, idx))
+    cells = [np.flatnonzero((idx == g) & (yt == c)) for g in range(k) for c in (0, 1)]
+    data = tuple(c for c in cells if c.size >= 2)
+    fixed = np.concatenate([c for c in cells if c.size < 2] or [np.zeros(0, np.intp)])
+
+    def statistic(*rows: NDArray[np.intp]) -> float:
+        i = np.concatenate([*rows, fixed])
+        return _gap(metric, yt[i], yp[i], idx[i], k)
+
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        warnings.simplefilter("ignore", stats.DegenerateDataWarning)
+        res = stats.bootstrap(data, statistic, n_resamples=int(n_resamples),
+                              confidence_level=level, method="BCa", vectorized=False,
+                              random_state=np.random.default_rng(seed))
+    low, high = float(res.confidence_interval.low), float(res.confidence_interval.high)
+    if not (np.isfinite(low) and np.isfinite(high)):   # constant resamples
+        a = (1 - level) / 2
+        low, high = (float(x) for x in np.quantile(res.bootstrap_distribution, [a, 1 - a]))
+    return Range(min(low, point), point, max(high, point))

@@ -6,12 +6,15 @@ A small, seeded and deterministic laboratory for the "Continuous Training" chapt
   shifts) while the decision boundary rotates, as when the world a model describes
   changes under it.
 - Policies say when to retrain: :class:`Never`, :class:`Scheduled`,
-  :class:`PerformanceTriggered` (labelled accuracy falls below a floor) and
+  :class:`PerformanceTriggered` (labelled accuracy falls below a floor),
   :class:`DriftTriggered` (the PSI of an input feature, :func:`mltk.handbook.drift.psi`,
-  exceeds a threshold).
+  exceeds a threshold) and :class:`EstimatedPerformanceTriggered` (the accuracy
+  estimated without labels, :func:`mltk.handbook.label_free_monitoring.estimate_performance`,
+  falls below a floor).
 - :func:`simulate` runs one policy over the stream with a scikit-learn logistic
-  regression, optionally behind a validation gate, and returns accuracy over time
-  and the retraining steps.
+  regression, optionally behind a validation gate and with labels that arrive
+  ``label_delay`` steps after the inputs, and returns accuracy over time and the
+  retraining steps.
 - :func:`retraining_cost` prices one retraining with :func:`mltk.estimate_training`;
   :meth:`PolicyResult.cost` multiplies it by the number of retrainings.
 
@@ -31,9 +34,11 @@ from ..foundation.errors import InputError
 from ..foundation.ranges import Range
 from ..heuristics.estimate import estimate_training
 from .drift import psi
+from .label_free_monitoring import estimate_performance
 
 __all__ = ["Stream", "make_stream", "Policy", "Never", "Scheduled", "PerformanceTriggered",
-           "DriftTriggered", "PolicyResult", "simulate", "compare_policies", "retraining_cost",
+           "DriftTriggered", "EstimatedPerformanceTriggered", "PolicyResult", "simulate",
+           "compare_policies", "retraining_cost",
            "DRIFT_KINDS"]
 
 #: Shapes of the drift schedule :func:`make_stream` knows.
@@ -155,7 +160,13 @@ def make_stream(n_steps: int = 60, batch_size: int = 400, n_features: int = 4, *
 # --------------------------------------------------------------------------- policies
 
 class Policy(Protocol):
-    """When to retrain. ``fires`` sees what a production system would see after step t."""
+    """When to retrain. ``fires`` sees what a production system would see after step t.
+
+    :func:`simulate` passes ``since_retrain``, ``accuracy`` (on the newest labelled batch
+    the serving model predicted; NaN while none has arrived), ``current`` and
+    ``reference`` inputs, and, to a ``fires`` that names it or takes ``**kwargs``,
+    ``estimated_accuracy`` (CBPE on the current batch, no labels needed).
+    """
 
     @property
     def name(self) -> str: ...
@@ -198,7 +209,9 @@ class PerformanceTriggered:
     """Retrain when the accuracy on the latest labelled batch falls below ``min_accuracy``.
 
     ``cooldown`` steps must pass between retrainings, so a floor the data cannot reach
-    does not retrain at every step.
+    does not retrain at every step. With labels that arrive late the accuracy it sees is
+    that of an old batch, and it cannot fire until the first labels of the serving model
+    come in (NaN compares as not below the floor).
     """
 
     min_accuracy: float = 0.85
@@ -248,6 +261,32 @@ class DriftTriggered:
             self.max_psi(current, reference) > self.psi_threshold
 
 
+@dataclass(frozen=True)
+class EstimatedPerformanceTriggered:
+    """Retrain when the accuracy *estimated without labels* falls below ``min_accuracy``.
+
+    The estimate is confidence-based performance estimation (CBPE,
+    :func:`mltk.handbook.label_free_monitoring.estimate_performance`) on the model's
+    predicted probabilities for the current batch, so it fires without waiting for
+    labels. It is only as good as the model's calibration in the new data: it sees the
+    model's growing uncertainty under covariate shift and misses concept shift.
+    """
+
+    min_accuracy: float = 0.85
+    cooldown: int = 3
+
+    def __post_init__(self) -> None:
+        v.fraction("min_accuracy", self.min_accuracy)
+        _count("cooldown", self.cooldown, 1)
+
+    @property
+    def name(self) -> str:
+        return f"estimated accuracy < {self.min_accuracy:g}"
+
+    def fires(self, *, since_retrain: int, estimated_accuracy: float, **_: Any) -> bool:
+        return since_retrain >= self.cooldown and estimated_accuracy < self.min_accuracy
+
+
 # --------------------------------------------------------------------------- simulation
 
 @dataclass(frozen=True)
@@ -266,6 +305,10 @@ class PolicyResult:
         Steps after which a model was trained (each costs one training run).
     deploy_steps : tuple of int
         Steps after which the new model passed the gate and replaced the old one.
+    estimated_accuracy : ndarray or None
+        CBPE estimate of each batch's accuracy, made before its labels arrived.
+    label_delay : int
+        Steps between a batch's inputs and its labels.
     """
 
     policy: str
@@ -273,6 +316,8 @@ class PolicyResult:
     accuracy: NDArray[np.float64]
     retrain_steps: tuple[int, ...]
     deploy_steps: tuple[int, ...]
+    estimated_accuracy: NDArray[np.float64] | None = None
+    label_delay: int = 0
 
     @property
     def n_retrains(self) -> int:
@@ -312,18 +357,24 @@ def _single_thread() -> Any:
     return threadpool_limits(limits=1)
 
 
-def simulate(stream: Stream, policy: Policy, *, window: int = 5, gate: bool = True
-             ) -> PolicyResult:
+def simulate(stream: Stream, policy: Policy, *, window: int = 5, gate: bool = True,
+             label_delay: int = 0) -> PolicyResult:
     """Run ``policy`` over ``stream``: score, decide, maybe retrain, step after step.
 
     The first model is trained on batches 0 .. window-1 (the history before launch).
-    At each later step t the deployed model predicts batch t and is scored when its
-    labels arrive; then the policy decides. A retraining fits a logistic regression on
-    the latest ``window`` batches. With ``gate=True`` the newest batch is held out:
+    At each later step t the deployed model predicts batch t; the labels of batch t
+    arrive ``label_delay`` steps later, so at step t the newest labelled batch is
+    h = t - label_delay. The policy then decides, seeing the accuracy of the model that
+    served batch h (NaN if h was served by an older model than the one now deployed, or
+    predates launch), the inputs of batch t and the CBPE estimate on batch t.
+    A retraining fits a logistic regression on the latest ``window`` *labelled*
+    batches (fewer at the start of the stream). With ``gate=True`` batch h is held out:
     the candidate trains on the ``window`` batches before it and replaces the deployed
-    model only if it scores at least as well on that batch (a validation gate; a
-    rejected candidate still costs a training run). With ``gate=False`` it trains on
-    the latest ``window`` batches, t included, and always deploys.
+    model only if it scores at least as well on h (a validation gate; a rejected
+    candidate still costs a training run). With ``gate=False`` it trains on the latest
+    ``window`` labelled batches, h included, and always deploys.
+    ``accuracy`` in the result is always the realised accuracy of batch t, whatever the
+    delay: the truth the policy could not yet see.
 
     Deterministic: the same stream and policy give the same result.
 
@@ -338,6 +389,9 @@ def simulate(stream: Stream, policy: Policy, *, window: int = 5, gate: bool = Tr
         Batches per training set (>= 1, fewer than the stream's steps).
     gate : bool, default True
         Hold out the newest batch and deploy only candidates that do not score worse.
+    label_delay : int, default 0
+        Steps between a batch's inputs and its labels (>= 0, fewer than the stream's
+        steps minus ``window``).
 
     Returns
     -------
@@ -351,47 +405,84 @@ def simulate(stream: Stream, policy: Policy, *, window: int = 5, gate: bool = Tr
     (0, True)
     >>> simulate(s, Scheduled(every=5)).retrain_steps
     (9, 14, 19, 24, 29)
+
+    With labels five steps late, the performance trigger fires later:
+
+    >>> perf = PerformanceTriggered(min_accuracy=0.85)
+    >>> simulate(s, perf).retrain_steps[0], simulate(s, perf, label_delay=5).retrain_steps[0]
+    (10, 15)
     """
     w = _count("window", window, 1)
     if w >= stream.n_steps:
         raise InputError("window", window, f"fewer batches than the stream has ({stream.n_steps})")
+    delay = _count("label_delay", label_delay, 0)
+    if delay >= stream.n_steps - w:
+        raise InputError("label_delay", label_delay,
+                         f"fewer steps than the stream has after the first window "
+                         f"({stream.n_steps - w})")
     with _single_thread():
-        return _simulate(stream, policy, w, gate)
+        return _simulate(stream, policy, w, gate, delay)
 
 
-def _simulate(stream: Stream, policy: Policy, w: int, gate: bool) -> PolicyResult:
+def _accepts(policy: Policy, name: str) -> bool:
+    """Whether ``policy.fires`` takes keyword ``name`` (or ``**kwargs``)."""
+    import inspect
+
+    try:
+        params = inspect.signature(policy.fires).parameters.values()
+    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+        return False
+    return any(p.name == name or p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
+
+
+def _simulate(stream: Stream, policy: Policy, w: int, gate: bool, delay: int = 0
+              ) -> PolicyResult:
     X, y = stream.X, stream.y
     d = X.shape[2]
 
     def flat(a: int, b: int) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+        a = max(a, 0)
         return X[a:b].reshape(-1, d), y[a:b].reshape(-1)
 
     ref_X, ref_y = flat(0, w)
     model = _fit(ref_X, ref_y)
-    last = w - 1
+    last = w - 1           # step of the last retraining
+    served_from = w        # first step the deployed model served
     steps = np.arange(w, stream.n_steps)
     acc = np.empty(steps.size)
+    est = np.empty(steps.size)
     retrains: list[int] = []
     deploys: list[int] = []
+    wants_estimate = _accepts(policy, "estimated_accuracy")
     for i, t in enumerate(steps):
-        acc[i] = float(np.mean(model.predict(X[t]) == y[t]))
-        if not policy.fires(since_retrain=int(t - last), accuracy=acc[i], current=X[t],
-                            reference=ref_X):
+        proba = model.predict_proba(X[t])[:, 1]
+        acc[i] = float(np.mean((proba >= 0.5) == y[t]))
+        est[i] = estimate_performance(proba).accuracy.mid
+        h = int(t - delay)                       # newest batch whose labels have arrived
+        seen = acc[i - delay] if h >= served_from else float("nan")
+        extra = {"estimated_accuracy": est[i]} if wants_estimate else {}
+        if not policy.fires(since_retrain=int(t - last), accuracy=seen, current=X[t],
+                            reference=ref_X, **extra):
             continue
         retrains.append(int(t))
         last = int(t)
         if gate:
-            cand_X, cand_y = flat(t - w, t)
+            cand_X, cand_y = flat(h - w, h)
+            if cand_y.size == 0 or np.unique(cand_y).size < 2:
+                continue
             candidate = _fit(cand_X, cand_y)
-            if float(np.mean(candidate.predict(X[t]) == y[t])) < acc[i]:
+            champion = float(np.mean(model.predict(X[h]) == y[h]))
+            if float(np.mean(candidate.predict(X[h]) == y[h])) < champion:
                 continue
         else:
-            cand_X, cand_y = flat(t - w + 1, t + 1)
+            cand_X, cand_y = flat(h - w + 1, h + 1)
             candidate = _fit(cand_X, cand_y)
         model, ref_X = candidate, cand_X
+        served_from = int(t) + 1
         deploys.append(int(t))
     return PolicyResult(policy=policy.name, steps=steps, accuracy=acc,
-                        retrain_steps=tuple(retrains), deploy_steps=tuple(deploys))
+                        retrain_steps=tuple(retrains), deploy_steps=tuple(deploys),
+                        estimated_accuracy=est, label_delay=delay)
 
 
 def compare_policies(stream: Stream, policies: list[Policy], **kwargs: Any

@@ -5,7 +5,7 @@ operation it performs, from the shapes of the arrays each numpy call receives, s
 into forward pass, backward pass and parameter update, and into matrix products versus
 element-wise work. :func:`mlp_flops_per_example` and :func:`mlp_step_flops` give the same
 numbers in closed form, so the two can be checked against each other and against the
-constants O_f = 2 and O_b = 3 of seed eq. 3 (:func:`mltk.training_flops`).
+constants O_f = 2 and O_b = 3 of Hooda (2023) eq. 3 (:func:`mltk.training_flops`).
 
 Counting conventions (one operation per element unless stated):
 

@@ -11,8 +11,10 @@ tco        total cost of ownership: own versus rent
 planning   budgets, deadlines and compute-optimal model sizes
 memory     memory per device for training and serving
 inference  serving throughput and cost per token
+serving    serving planner: prefill and decode, latency targets, batching, cost per input and output token
 layouts    parallel training layouts: memory, step time, MFU and HFU per layout, layout search
 goodput    checkpoints, failures and effective training time (Young/Daly)
+adaptation build or adapt: LoRA, fine-tuning compute and memory, token costs
 
 The public names are re-exported by :mod:`mltk`; import them from there.
 """

@@ -1,4 +1,4 @@
-"""Training compute: seed eq. 3, C = O_f · O_b · P · S · E."""
+"""Training compute: Hooda (2023) eq. 3, C = O_f · O_b · P · S · E."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ __all__ = ["training_flops", "transformer_training_flops"]
 
 def training_flops(params: ArrayLike, dataset_size: ArrayLike, epochs: ArrayLike = 1,
                    forward_ops: ArrayLike = 2, backward_factor: ArrayLike = 3):
-    """Operations to train a network: seed eq. 3, C = O_f · O_b · P · S · E.
+    """Operations to train a network: Hooda (2023) eq. 3, C = O_f · O_b · P · S · E.
 
     A dense layer does one multiply and one add per parameter per example in the
     forward pass (``forward_ops`` O_f = 2); the backward pass costs about twice the
@@ -78,6 +78,6 @@ def transformer_training_flops(params: ArrayLike, tokens: ArrayLike, *, layers: 
     n_c = v.non_negative("context", context)
     d_m = v.non_negative("d_model", d_model)
     passes = 4.0 if recompute else 3.0
-    dense = training_flops(p, d, forward_ops=2, backward_factor=passes)  # seed eq. 3: 6PD (8PD)
+    dense = training_flops(p, d, forward_ops=2, backward_factor=passes)  # Hooda (2023) eq. 3: 6PD (8PD)
     attention = passes * 2.0 * n_l * n_c * d_m * d
     return v.scalar_or_array(np.asarray(dense) + attention)

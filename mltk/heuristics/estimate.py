@@ -12,8 +12,10 @@ from ..foundation.assumptions import assumptions
 from ..foundation.ranges import Range, to_plain
 from ..foundation.units import currency_prefix, format_duration, format_money, format_range, format_si
 from .compute import training_flops
-from .hardware import Accelerator
+from .energy import carbon_intensity, co2e_kg, energy_kwh
+from .hardware import Accelerator, check_training_precision
 from .hardware import accelerator as _lookup
+from .rent import ONE_OFF_OPTIONS, check_rent_option, rent_prices
 from .timing import training_time
 from .utilization import default_utilization, device_hours
 
@@ -38,6 +40,8 @@ class TrainingEstimate:
     cost_usd: Range | None
     currency: str = "USD"
     notes: list[str] = field(default_factory=list)
+    co2e_kg: Range | None = None
+    rent_option: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data (for JSON): scalars and ``{"low","mid","high"}`` mappings."""
@@ -49,6 +53,7 @@ class TrainingEstimate:
             "device_hours": to_plain(self.device_hours), "energy_kwh": to_plain(self.energy_kwh),
             "energy_cost_usd": to_plain(self.energy_cost_usd),
             "price_usd_per_hour": to_plain(self.price_usd_per_hour), "cost_usd": to_plain(self.cost_usd),
+            "co2e_kg": to_plain(self.co2e_kg), "rent_option": self.rent_option,
             "currency": self.currency, "notes": list(self.notes),
         }
 
@@ -62,24 +67,50 @@ class TrainingEstimate:
         ]
         if self.energy_kwh is not None:
             lines.append(f"energy        {format_range(self.energy_kwh * 1000, format_si, unit='Wh')}")
+        if self.co2e_kg is not None:
+            lines.append(f"CO2e          {format_range(self.co2e_kg * 1000, format_si, unit='g')}")
         if self.cost_usd is not None:
             lines.append(f"cost          {format_range(self.cost_usd, format_money, currency=cur)}")
         return "\n".join(lines)
 
 
-def device_hour_price(acc: Accelerator | str) -> Range | None:
-    """Price of one device-hour as a range, from the team's assumptions or the catalog.
+def device_hour_price(acc: Accelerator | str, option: str | None = None) -> Range | None:
+    """Price of one device-hour for a one-off run, as a range; None where nothing is known.
 
-    The assumptions file's ``prices_usd_per_device_hour`` wins; otherwise the catalog's
-    on-demand cloud price times ``cloud_price_factor``. None where neither is known.
+    The assumptions file's ``prices_usd_per_device_hour`` wins. Otherwise the rent prices
+    of :func:`mltk.heuristics.rent.rent_prices` (the team's provider and region, else the
+    catalog): by default the options a one-off run can use, low = spot with its
+    preemption overhead (on-demand where there is no spot price), mid = high = on-demand;
+    with ``option`` (``"on_demand"``, ``"spot"``, ``"commit_1y"``, ``"commit_3y"``) that
+    option's price alone (spot with its overhead).
+
+    Examples
+    --------
+    >>> r = device_hour_price("H100-SXM")
+    >>> r.low <= r.mid == r.high
+    True
+    >>> device_hour_price("H100-SXM", "commit_3y").mid < r.mid
+    True
     """
     a = _lookup(acc)
     asm = assumptions()
+    if option is not None:
+        check_rent_option(option)
     if a.name in asm.prices_usd_per_device_hour:
         return asm.prices_usd_per_device_hour[a.name]
-    if a.cloud_price_usd_per_hour is None:
+    prices = rent_prices(a)
+
+    def effective(opt: str) -> float:
+        p = prices[opt].price_usd_per_device_hour
+        return p * (1 + asm.spot_preemption_overhead) if opt == "spot" else p
+
+    if option is not None:
+        return Range.point(effective(option)) if option in prices else None
+    if "on_demand" not in prices:
         return None
-    return asm.cloud_price_factor * a.cloud_price_usd_per_hour
+    od = effective("on_demand")
+    low = min([effective(o) for o in ONE_OFF_OPTIONS if o in prices])
+    return Range(low, od, od)
 
 
 def estimate_training(params: ArrayLike, dataset_size: ArrayLike, epochs: ArrayLike = 1,
@@ -88,13 +119,16 @@ def estimate_training(params: ArrayLike, dataset_size: ArrayLike, epochs: ArrayL
                       price_usd_per_hour: Any = None, pue: Any = None,
                       electricity_usd_per_kwh: ArrayLike | None = None,
                       forward_ops: ArrayLike = 2, backward_factor: ArrayLike = 3,
-                      flops: ArrayLike | None = None) -> TrainingEstimate:
+                      flops: ArrayLike | None = None, rent_option: str | None = None) -> TrainingEstimate:
     """Estimate compute, time, device-hours, energy and cost of one training run.
 
-    Compute is seed eq. 3 (C = O_f·O_b·P·S·E, or ``flops`` if you know it); time is
-    seed eq. 4 with ``devices`` accelerators each sustaining ``utilization`` of the
-    dense peak at ``precision``. Energy is device-hours × TDP × PUE; cost is
-    device-hours × price per device-hour.
+    Compute is Hooda (2023) eq. 3 (C = O_f·O_b·P·S·E, or ``flops`` if you know it); time is
+    Hooda (2023) eq. 4 with ``devices`` accelerators each sustaining ``utilization`` of the
+    dense peak at ``precision`` (a training precision: int8, fp4 and int4 raise
+    :class:`~mltk.foundation.errors.UnsupportedPrecisionError`). Energy follows the one
+    convention of :mod:`mltk.heuristics.energy` (device-hours × TDP × (1 + host fraction)
+    × PUE) and CO2e is that energy × the grid's carbon intensity; cost is device-hours ×
+    the price of a one-off run (on-demand, spot at the low end; see :func:`device_hour_price`).
 
     Parameters
     ----------
@@ -111,12 +145,16 @@ def estimate_training(params: ArrayLike, dataset_size: ArrayLike, epochs: ArrayL
         (derived from published training runs).
     price_usd_per_hour : float, (low, mid, high) or Range, optional
         Price of one device-hour; default :func:`device_hour_price`.
+    rent_option : str, optional
+        Price the run at one rent option (``"on_demand"``, ``"spot"``, or a commitment the
+        team already holds, ``"commit_1y"``/``"commit_3y"``); default on-demand with spot
+        as the low end. Ignored when ``price_usd_per_hour`` is given.
     pue : float, (low, mid, high) or Range, optional
         Power usage effectiveness (>= 1); default from the assumptions file.
     electricity_usd_per_kwh : float, optional
         Tariff for ``energy_cost_usd``; default from the assumptions file.
     forward_ops, backward_factor
-        O_f and O_b of seed eq. 3.
+        O_f and O_b of Hooda (2023) eq. 3.
     flops : float, optional
         Known training compute in FLOP; replaces C = O_f·O_b·P·S·E.
 
@@ -136,6 +174,7 @@ def estimate_training(params: ArrayLike, dataset_size: ArrayLike, epochs: ArrayL
     """
     acc = _lookup(accelerator)
     n = v.at_least_one("devices", devices)
+    check_training_precision(precision)
     peak = acc.peak_flops(precision)
     c = (v.positive("flops", flops) if flops is not None
          else training_flops(params, dataset_size, epochs, forward_ops, backward_factor))
@@ -153,13 +192,16 @@ def estimate_training(params: ArrayLike, dataset_size: ArrayLike, epochs: ArrayL
     tariff = asm.electricity_usd_per_kwh if electricity_usd_per_kwh is None else \
         float(v.non_negative("electricity_usd_per_kwh", electricity_usd_per_kwh))
     if acc.tdp_w is None:
-        energy_kwh = energy_cost = None
+        energy = energy_cost = co2 = None
         notes.append(f"no published TDP for {acc.name}: energy not estimated")
     else:
-        energy_kwh = busy_hours * pue_r * (acc.tdp_w / 1000.0)
-        energy_cost = energy_kwh * tariff
+        energy = energy_kwh(busy_hours, acc.tdp_w, pue=pue_r)
+        energy_cost = energy * tariff
+        co2 = co2e_kg(energy, carbon_intensity())
 
-    price = device_hour_price(acc) if price_usd_per_hour is None else \
+    if rent_option is not None:
+        check_rent_option(rent_option)
+    price = device_hour_price(acc, rent_option) if price_usd_per_hour is None else \
         Range.coerce(price_usd_per_hour, "price_usd_per_hour", "non_negative")
     if price is not None:
         cost = busy_hours * price
@@ -168,6 +210,7 @@ def estimate_training(params: ArrayLike, dataset_size: ArrayLike, epochs: ArrayL
         notes.append(f"no public price per device-hour for {acc.name}: pass price_usd_per_hour")
     return TrainingEstimate(flops=c, accelerator=acc, devices=v.scalar_or_array(n),
                             precision=precision, peak_flops_per_device=peak, utilization=u,
-                            seconds=seconds, device_hours=busy_hours, energy_kwh=energy_kwh,
+                            seconds=seconds, device_hours=busy_hours, energy_kwh=energy,
                             energy_cost_usd=energy_cost, price_usd_per_hour=price, cost_usd=cost,
-                            currency=asm.currency, notes=notes)
+                            currency=asm.currency, notes=notes, co2e_kg=co2,
+                            rent_option=rent_option if price_usd_per_hour is None else None)

@@ -1,4 +1,4 @@
-"""Accelerators: the catalog (``data/accelerators.csv``) and peak throughput, seed eq. 1."""
+"""Accelerators: the catalog (``data/accelerators.csv``) and peak throughput, Hooda (2023) eq. 1."""
 
 from __future__ import annotations
 
@@ -12,14 +12,17 @@ from ..foundation.datafiles import opt_float, read_csv
 from ..foundation.device_names import resolve_device_name
 from ..foundation.errors import InputError, UnsupportedPrecisionError
 
-__all__ = ["Accelerator", "accelerator", "accelerators", "peak_flops", "PRECISIONS"]
+__all__ = ["Accelerator", "accelerator", "accelerators", "peak_flops", "PRECISIONS",
+           "TRAINING_PRECISIONS", "check_training_precision"]
 
 #: Precisions the catalog knows, widest first.
-PRECISIONS: tuple[str, ...] = ("fp64", "fp32", "tf32", "fp16", "bf16", "fp8", "int8")
+PRECISIONS: tuple[str, ...] = ("fp64", "fp32", "tf32", "fp16", "bf16", "fp8", "int8", "fp4", "int4")
+#: Precisions a training run can use; int8, fp4 and int4 peaks are for inference.
+TRAINING_PRECISIONS: tuple[str, ...] = ("fp64", "fp32", "tf32", "fp16", "bf16", "fp8")
 
 
 def peak_flops(cores: ArrayLike, clock_hz: ArrayLike, ops_per_cycle: ArrayLike = 2):
-    """Peak throughput of ``cores`` units at ``clock_hz``: seed eq. 1, R = 2NC.
+    """Peak throughput of ``cores`` units at ``clock_hz``: Hooda (2023) eq. 1, R = 2NC.
 
     Each CUDA core retires one fused multiply-add (FFMA) per cycle, which counts as
     two floating-point operations, hence the default ``ops_per_cycle=2``.
@@ -49,7 +52,7 @@ def peak_flops(cores: ArrayLike, clock_hz: ArrayLike, ops_per_cycle: ArrayLike =
 
     Examples
     --------
-    The seed's worked example, the Tesla P40:
+    The worked example of Hooda (2023), the Tesla P40:
 
     >>> peak_flops(3840, 1.531e9)
     11758080000000.0
@@ -88,6 +91,8 @@ class Accelerator:
     sources: dict[str, str] = field(default_factory=dict)
     notes: str = ""
     aliases: tuple[str, ...] = ()
+    #: Part of ``price_usd`` that is a host-server share (the price is a system price / devices).
+    server_share_usd: float | None = None
 
     @property
     def precisions(self) -> tuple[str, ...]:
@@ -117,12 +122,37 @@ class Accelerator:
         return float(peak_flops(self.cuda_cores, self.boost_clock_hz))
 
 
+def check_training_precision(precision: str) -> str:
+    """The canonical name of ``precision`` if a training run can use it.
+
+    Raises
+    ------
+    mltk.foundation.errors.UnsupportedPrecisionError
+        For int8, fp4 and int4 (inference formats), naming the precisions that train.
+
+    Examples
+    --------
+    >>> check_training_precision("bfloat16")
+    'bf16'
+    >>> check_training_precision("int8")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    mltk.foundation.errors.UnsupportedPrecisionError: precision='int8' is invalid: ...fp8...
+    """
+    p = _precision_name(precision)
+    if p not in TRAINING_PRECISIONS:
+        raise UnsupportedPrecisionError(
+            "precision", precision,
+            f"a training precision ({', '.join(TRAINING_PRECISIONS)}): {p} is an inference format")
+    return p
+
+
 def _precision_name(precision: str) -> str:
     if not isinstance(precision, str):
         raise InputError("precision", precision, f"one of {', '.join(PRECISIONS)}")
     p = precision.strip().lower().replace("-", "").replace("_", "")
     p = {"float64": "fp64", "float32": "fp32", "float16": "fp16", "half": "fp16",
-         "bfloat16": "bf16", "single": "fp32", "double": "fp64"}.get(p, p)
+         "bfloat16": "bf16", "single": "fp32", "double": "fp64", "float8": "fp8"}.get(p, p)
     if p not in PRECISIONS:
         raise InputError("precision", precision, f"one of {', '.join(PRECISIONS)}")
     return p
@@ -153,6 +183,7 @@ def _catalog() -> dict[str, Accelerator]:
             sources={k: row[k] for k in row if k.startswith("source_")},
             notes=row["notes"],
             aliases=tuple(a.strip() for a in row["aliases"].split(";") if a.strip()),
+            server_share_usd=opt_float(row.get("server_share_usd", "")),
         )
         out[acc.name] = acc
     return out
@@ -172,8 +203,8 @@ def accelerator(name: str | Accelerator) -> Accelerator:
     --------
     >>> accelerator("nvidia tesla p40").name
     'P40'
-    >>> accelerator("a100_80gb").memory_bytes
-    80000000000.0
+    >>> accelerator("a100_80gb").memory_bytes  # 81,920 MiB, as nvidia-smi reports it
+    85899345920.0
     >>> accelerator("H100")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...

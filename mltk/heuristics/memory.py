@@ -34,7 +34,8 @@ from .hardware import accelerator as _lookup
 __all__ = [
     "BYTES_PER_ELEMENT", "OPTIMIZERS", "TRAINING_PRECISIONS", "DEFAULT_HEADROOM", "DeviceFit",
     "bytes_per_element", "training_bytes_per_param", "training_memory_bytes",
-    "activation_memory_bytes", "kv_cache_bytes", "inference_memory_bytes", "devices_needed",
+    "activation_memory_bytes", "kv_cache_bytes", "latent_kv_cache_bytes", "inference_memory_bytes",
+    "devices_needed",
     "accelerators_that_fit", "max_batch_size", "usable_memory_bytes",
 ]
 
@@ -318,6 +319,45 @@ def kv_cache_bytes(layers: ArrayLike, kv_heads: ArrayLike, head_dim: ArrayLike,
     return v.scalar_or_array(2.0 * n_layers * kv * d * n_tokens * b * e)
 
 
+def latent_kv_cache_bytes(layers: ArrayLike, latent_dim: ArrayLike, rope_dim: ArrayLike,
+                          tokens: ArrayLike, batch: ArrayLike = 1, precision: str = "bf16"):
+    """Bytes of the cache of multi-head latent attention (MLA, DeepSeek-V2/V3).
+
+    MLA caches one compressed latent vector of ``latent_dim`` numbers per token and layer,
+    from which keys and values are re-projected, plus a decoupled rotary key of
+    ``rope_dim`` numbers shared by all heads: layers × (latent_dim + rope_dim) × tokens ×
+    batch × bytes per element (DeepSeek-AI, "DeepSeek-V2", 2024, section 2.1).
+
+    Parameters
+    ----------
+    layers, latent_dim, rope_dim : array_like
+        Transformer layers (> 0), ``kv_lora_rank`` d_c (> 0), ``qk_rope_head_dim`` (>= 0).
+    tokens, batch : array_like
+        Cached tokens per sequence and concurrent sequences (> 0).
+    precision : str, default "bf16"
+
+    Returns
+    -------
+    float or ndarray
+        Bytes.
+
+    Examples
+    --------
+    DeepSeek-V3 (61 layers, d_c = 512, rotary 64) in bf16 caches 70 KB per token, a
+    fifth of Llama-2-70B's grouped-query cache (327,680 bytes, :func:`kv_cache_bytes`):
+
+    >>> latent_kv_cache_bytes(61, 512, 64, 1)
+    70272.0
+    """
+    n_layers = v.positive("layers", layers)
+    dc = v.positive("latent_dim", latent_dim)
+    dr = v.non_negative("rope_dim", rope_dim)
+    n_tokens = v.positive("tokens", tokens)
+    b = v.positive("batch", batch)
+    e = bytes_per_element(precision)
+    return v.scalar_or_array(n_layers * (dc + dr) * n_tokens * b * e)
+
+
 def inference_memory_bytes(params: ArrayLike, precision: str = "bf16",
                            kv_cache_bytes: ArrayLike = 0.0):
     """Bytes to serve a model: weights at ``precision`` plus the KV cache.
@@ -357,8 +397,8 @@ def usable_memory_bytes(accelerator: str | Accelerator, headroom: ArrayLike = DE
 
     Examples
     --------
-    >>> usable_memory_bytes("A100-80GB") / 1e9
-    72.0
+    >>> round(usable_memory_bytes("A100-80GB") / 1e9, 2)  # 81,920 MiB x 0.9
+    77.31
     """
     acc = _lookup(accelerator)
     if acc.memory_bytes is None:
@@ -368,16 +408,29 @@ def usable_memory_bytes(accelerator: str | Accelerator, headroom: ArrayLike = DE
     return v.scalar_or_array(acc.memory_bytes * u * n)
 
 
+def _tp_degree(n: int, heads: int) -> int:
+    """Smallest count >= n a tensor-parallel layout can use with ``heads`` attention heads."""
+    for d in range(n, heads + 1):
+        if heads % d == 0:
+            return d
+    return int(math.ceil(n / heads)) * heads  # beyond the head count: whole TP groups x pipeline stages
+
+
 def devices_needed(required_bytes: ArrayLike, accelerator: str | Accelerator,
-                   headroom: ArrayLike = DEFAULT_HEADROOM):
+                   headroom: ArrayLike = DEFAULT_HEADROOM, *, heads: int | None = None):
     """Smallest number of ``accelerator`` devices whose memory holds ``required_bytes``.
 
     n = ceil(required_bytes / (memory_bytes × headroom)). ``headroom`` is the fraction
     of each device a plan may fill; the rest goes to the runtime (CUDA context,
     fragmentation, workspace). The count assumes the bytes split evenly (tensor,
-    pipeline or ZeRO-3 sharding) and ignores replicated buffers; frameworks also
-    want the count to divide the number of heads or layers, so round up to a
-    power of two when planning tensor parallelism.
+    pipeline or ZeRO-3 sharding) and ignores replicated buffers.
+
+    With ``heads`` (the model's attention heads) the count is a degree tensor
+    parallelism can use: the smallest count >= n that divides ``heads``, because
+    tensor parallelism gives every device the same number of whole heads (vLLM and
+    Megatron-LM refuse a degree that does not divide them). Past ``heads`` devices the
+    count is the next multiple of ``heads`` (full tensor-parallel groups, pipelined).
+    So a 64-head model that needs 3 devices by memory is served on 4.
 
     Parameters
     ----------
@@ -387,6 +440,8 @@ def devices_needed(required_bytes: ArrayLike, accelerator: str | Accelerator,
         Catalog name, e.g. ``"H100-SXM"``.
     headroom : array_like, default 0.9
         Usable fraction of device memory, in (0, 1].
+    heads : int, optional
+        Attention heads of the model (>= 1); round the count up to a divisor of them.
 
     Returns
     -------
@@ -394,16 +449,23 @@ def devices_needed(required_bytes: ArrayLike, accelerator: str | Accelerator,
 
     Examples
     --------
-    Llama-2-70B in bf16 (140 GB of weights) on 80 GB devices:
+    Llama-2-70B in bf16 (140 GB of weights) on 80 GB devices (memory as nvidia-smi reports it):
 
     >>> devices_needed(140e9, "A100-80GB")
     2
     >>> devices_needed([10e9, 140e9, 1.12e12], "H100-SXM").tolist()
-    [1, 2, 16]
+    [1, 2, 15]
+    >>> devices_needed([1.12e12, 170e9], "H100-SXM", heads=64).tolist()  # 15 -> 16, 3 -> 4
+    [16, 4]
     """
     need = v.positive("required_bytes", required_bytes)
     usable = usable_memory_bytes(accelerator, headroom)
     n = np.ceil(need / usable - 1e-12).astype(int)
+    if heads is not None:
+        h = v.at_least_one("heads", heads)
+        if np.ndim(h) != 0 or float(h) != int(h):
+            raise InputError("heads", heads, "a whole number of attention heads (>= 1)")
+        n = np.vectorize(lambda k: _tp_degree(int(k), int(h)), otypes=[int])(n)
     return int(n) if n.ndim == 0 else n
 
 
@@ -438,7 +500,7 @@ def max_batch_size(weights_bytes: ArrayLike, kv_cache_bytes_per_sequence: ArrayL
     Llama-2-70B in bf16 on 8 H100-SXM with 4096-token sequences (1.34 GB of KV each):
 
     >>> max_batch_size(140e9, kv_cache_bytes(80, 8, 128, 4096), "H100-SXM", devices=8)
-    324
+    354
     >>> max_batch_size(140e9, 1e9, "H100-SXM")  # the weights alone do not fit
     0
     """
@@ -486,7 +548,7 @@ def accelerators_that_fit(required_bytes: float, headroom: float = DEFAULT_HEADR
     --------
     >>> fits = accelerators_that_fit(140e9, max_devices=2)
     >>> [(f.name, f.devices) for f in fits][:3]
-    [('B200', 1), ('H200', 2), ('TPU-v5p', 2)]
+    [('MI325X', 1), ('TPU7x', 1), ('MI300X', 1)]
     """
     need = float(v.positive("required_bytes", required_bytes))
     u = float(v.fraction("headroom", headroom))

@@ -7,10 +7,10 @@ Two questions, each answered with the formulas' single homes:
   as a :class:`mltk.Range` (the utilization and price ranges carried through), and which
   constraint binds. Money buys device-hours (budget / price); a deadline gives
   devices × deadline of wall-clock device-time; each device-second performs
-  peak × utilization FLOP (seed eq. 4 inverted through :func:`mltk.training_time`).
+  peak × utilization FLOP (Hooda (2023) eq. 4 inverted through :func:`mltk.training_time`).
 * :func:`compute_optimal_split`: for a transformer language model, the split of C into
   parameters N and training tokens D that Hoffmann et al. (2022, "Chinchilla") found
-  compute-optimal: about 20 tokens per parameter, so with C = 6·N·D (seed eq. 3 through
+  compute-optimal: about 20 tokens per parameter, so with C = 6·N·D (Hooda (2023) eq. 3 through
   :func:`mltk.training_flops`), N = sqrt(C / 120) and D = 20·N.
 
 Examples
@@ -36,7 +36,7 @@ from ..foundation.ranges import Range, to_plain
 from ..foundation.units import SECONDS_PER_HOUR
 from .compute import training_flops
 from .estimate import device_hour_price
-from .hardware import Accelerator
+from .hardware import Accelerator, check_training_precision
 from .hardware import accelerator as _lookup
 from .timing import training_time
 from .utilization import default_utilization
@@ -116,7 +116,7 @@ class ComputeOptimalSplit:
 
 
 def _flops_per_device_second(peak: float, u: Range) -> Range:
-    # Seed eq. 4 inverted: training_time is linear in C, so one second of one device
+    # Hooda (2023) eq. 4 inverted: training_time is linear in C, so one second of one device
     # performs 1 / training_time(1 FLOP) FLOP.
     return u.map(lambda x: 1.0 / training_time(1.0, peak, 1, x))
 
@@ -135,11 +135,11 @@ def _minimum(a: Range, b: Range) -> Range:
 def max_training_flops(accelerator: str | Accelerator, *, budget_usd: ArrayLike | None = None,
                        deadline_s: ArrayLike | None = None, devices: ArrayLike | None = None,
                        price_usd_per_hour: Any = None, precision: str = "bf16",
-                       utilization: Any = None) -> ComputeBudget:
+                       utilization: Any = None, rent_option: str | None = None) -> ComputeBudget:
     """Largest training compute that fits a money budget and/or a deadline.
 
     Money buys device-hours H = ``budget_usd`` / price; a deadline T on n devices gives
-    H = n·T / 3600. Each device-hour performs 3600 · R · u FLOP (seed eq. 4, T = C / (R·n·u),
+    H = n·T / 3600. Each device-hour performs 3600 · R · u FLOP (Hooda (2023) eq. 4, T = C / (R·n·u),
     inverted through :func:`mltk.training_time`), with R the dense peak at ``precision``
     and u the end-to-end utilization. With both constraints the smaller compute wins and
     ``binding`` names it. The low end pairs the lowest utilization with the highest price,
@@ -158,7 +158,10 @@ def max_training_flops(accelerator: str | Accelerator, *, budget_usd: ArrayLike 
         result reports ``devices_needed`` instead.
     price_usd_per_hour : float, (low, mid, high) or Range, optional
         Price of one device-hour (> 0); default :func:`mltk.device_hour_price` (the team's
-        assumptions, or the catalog's on-demand price times ``cloud_price_factor``).
+        assumptions, else on-demand with spot at the low end, from the price table).
+    rent_option : str, optional
+        Price the device-hours at one rent option instead (``"on_demand"``, ``"spot"``, or
+        a commitment the team already holds, ``"commit_1y"``/``"commit_3y"``).
     precision : str, default "bf16"
         Precision whose dense peak is R.
     utilization : float, (low, mid, high) or Range, optional
@@ -177,7 +180,7 @@ def max_training_flops(accelerator: str | Accelerator, *, budget_usd: ArrayLike 
 
     References
     ----------
-    Seed eq. 4; Hoffmann et al. (2022), "Training Compute-Optimal Large Language Models".
+    Hooda (2023) eq. 4; Hoffmann et al. (2022), "Training Compute-Optimal Large Language Models".
 
     Examples
     --------
@@ -198,6 +201,7 @@ def max_training_flops(accelerator: str | Accelerator, *, budget_usd: ArrayLike 
     acc = _lookup(accelerator)
     if budget_usd is None and deadline_s is None:
         raise InputError("budget_usd", None, "a money budget and/or a deadline_s in seconds")
+    check_training_precision(precision)
     peak = acc.peak_flops(precision)
     pos = v.positive
     budget = None if budget_usd is None else v.scalar_or_array(pos("budget_usd", budget_usd))
@@ -211,7 +215,7 @@ def max_training_flops(accelerator: str | Accelerator, *, budget_usd: ArrayLike 
     if price_usd_per_hour is not None:
         price: Range | None = Range.coerce(price_usd_per_hour, "price_usd_per_hour", "positive")
     else:
-        price = device_hour_price(acc)
+        price = device_hour_price(acc, rent_option)
     if budget is not None and price is None:
         raise InputError("price_usd_per_hour", None,
                          f"a price per device-hour: the catalog has none for {acc.name}")
@@ -278,7 +282,7 @@ def compute_optimal_split(flops: Any, tokens_per_param: ArrayLike = CHINCHILLA_T
 
     Hoffmann et al. (2022) found that, for a fixed compute budget, loss is lowest when
     parameters N and training tokens D grow in equal proportion, at about 20 tokens per
-    parameter. With C = 6·N·D (seed eq. 3 with O_f = 2, O_b = 3, one epoch, computed by
+    parameter. With C = 6·N·D (Hooda (2023) eq. 3 with O_f = 2, O_b = 3, one epoch, computed by
     :func:`mltk.training_flops`) and D = r·N, C = 6·r·N², so N = sqrt(C / (6·r)) and
     D = r·N; for r = 20, N = sqrt(C / 120).
 

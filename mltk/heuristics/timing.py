@@ -1,4 +1,4 @@
-"""Training time: seed eq. 4, T = C / R, generalised to several devices and a utilization."""
+"""Training time: Hooda (2023) eq. 4, T = C / R, generalised to several devices and a utilization."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ def training_time(flops: ArrayLike, flops_per_s: ArrayLike, devices: ArrayLike =
                   utilization: ArrayLike = 1.0):
     """Wall-clock seconds to perform ``flops`` on ``devices`` accelerators.
 
-    T = C / (R · n · u): seed eq. 4 with n devices each sustaining a fraction u of
+    T = C / (R · n · u): Hooda (2023) eq. 4 with n devices each sustaining a fraction u of
     its peak R. ``utilization`` is end-to-end (model FLOPs utilization including
     communication, input pipeline and restarts), not the kernel efficiency.
 
