@@ -21,6 +21,8 @@ Settings (``sphinx: config:`` in ``_config.yml``):
 ``mltk_live_jupyter_url``
     A team's Jupyter server or JupyterHub user server (``https://hub.example/user/NAME/``).
     The reader is asked for a token (from the hub's token page) when none is handed over.
+    That server must have ``mltk`` installed and allow the site's origin
+    (``c.ServerApp.allow_origin = "https://<where the book is published>"``).
 ``mltk_live_binder``
     ``true`` (default): when no Jupyter server is configured, offer Binder, built from
     ``repository.url`` and ``launch_buttons.binderhub_url``. ``false``: never.
