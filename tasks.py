@@ -109,11 +109,15 @@ def serve(args: list[str]) -> None:
     port = args[args.index("--port") + 1] if "--port" in args[:-1] else "8000"
     if not (BUILD / "html" / "index.html").exists():
         book()
-    if "--live" in args:
-        setup()
-        _run(PY, ROOT / "tools" / "live_server.py", "--port", port, "--site", BUILD / "html")
-    else:
-        _run(PY, "-m", "http.server", port, "--bind", "127.0.0.1", "--directory", BUILD / "html")
+    try:
+        if "--live" in args:
+            setup()
+            _run(PY, ROOT / "tools" / "live_server.py", "--port", port, "--site", BUILD / "html")
+        else:
+            _run(PY, "-m", "http.server", port, "--bind", "127.0.0.1", "--directory",
+                 BUILD / "html")
+    except KeyboardInterrupt:  # Ctrl+C stops the servers (they get it too): no traceback
+        print("\nStopped.")
 
 
 def lab_options() -> tuple[list[str], dict[str, str]]:
