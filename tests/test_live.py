@@ -15,10 +15,12 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -364,9 +366,12 @@ def jupyterlab() -> Iterator[str]:
     args, env = tasks.lab_options()
     env["PYTHONPATH"] = str(ROOT)
     port, token = free_port(), "mltk-test-token"
+    state = tempfile.mkdtemp(prefix="mltk-lab-")  # no workspace or settings from earlier runs
     proc = subprocess.Popen([sys.executable, "-m", "jupyter", "lab", "--no-browser",
                              f"--port={port}", "--ServerApp.port_retries=0",
-                             f"--IdentityProvider.token={token}", *args],
+                             f"--IdentityProvider.token={token}", *args,
+                             f"--LabApp.workspaces_dir={state}/workspaces",
+                             f"--LabApp.user_settings_dir={state}/settings"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}/"
@@ -384,6 +389,7 @@ def jupyterlab() -> Iterator[str]:
         pytest.fail("JupyterLab did not start within 90 s")
     yield f"{base}lab/tree/book/deep-learning/estimator.md?token={token}"
     stop(proc)
+    shutil.rmtree(state, ignore_errors=True)
 
 
 def test_lab_renders_myst(browser, jupyterlab: str) -> None:  # noqa: F811
@@ -395,6 +401,15 @@ def test_lab_renders_myst(browser, jupyterlab: str) -> None:  # noqa: F811
         page.wait_for_selector(".jp-MarkdownCell .myst p", timeout=60_000)
         page.wait_for_function("""() => Array.from(document.querySelectorAll('.jp-MarkdownCell p'))
                                    .some(p => p.textContent.includes('At its defaults'))""")
+        # Markdown cells render one after another: wait for the note to be rendered (a raw
+        # ":::{note}" left after 60 s fails the test).
+        try:
+            page.wait_for_function("""() => document.querySelector(
+                    '.jp-MarkdownCell aside.myst-admonition-note')
+                && !document.querySelector('.jp-Notebook').innerText.includes(':::{note}')""",
+                                   timeout=60_000)
+        except Exception:  # playwright TimeoutError: report what shows instead
+            pass
         text = page.locator(".jp-Notebook").inner_text()
         for raw in (":::{note}", "{glue:text}", "(est-reading)=", "{cite}", "{ref}"):
             assert raw not in text, raw

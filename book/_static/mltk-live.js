@@ -123,16 +123,16 @@
       return {
         kind: "jupyter",
         note: local
-          ? "Runs this page's Python on the Jupyter server started with the book (" +
+          ? "Compute live runs this page's Python on the Jupyter server started with the book (" +
             "python3 tasks.py serve --live), on this machine."
-          : "Runs this page's Python on your team's Jupyter server (" + settings.jupyterUrl + ").",
+          : "Compute live runs this page's Python on your team's Jupyter server (" + settings.jupyterUrl + ").",
       };
     }
     if (settings && settings.binder) {
       return {
         kind: "binder",
         note:
-          "Runs this page's Python on Binder (" + settings.binder.binderUrl + "), which " +
+          "Compute live runs this page's Python on Binder (" + settings.binder.binderUrl + "), which " +
           "builds the book's repository first: allow a minute or more, and an internet connection.",
       };
     }
