@@ -8,7 +8,6 @@ from __future__ import annotations
 import statistics
 import time
 
-from mltk.serving_widgets import ServingCalculator
 from mltk.widgets import (
     ComputeCalculator,
     PeakCalculator,
@@ -16,6 +15,7 @@ from mltk.widgets import (
     TCOCalculator,
     TimeCalculator,
 )
+from mltk.widgets.serving import ServingCalculator
 
 CASES = [
     (PeakCalculator, "cores", ["3840", "5120", "6912"]),

@@ -52,6 +52,8 @@ _LAZY = {
     "CHINCHILLA_TOKENS_PER_PARAM": "heuristics.planning",
     "using_assumptions": "foundation.assumptions",
     "parse_quantity": "foundation.units",
+    "predict_utilization": "evidence.calibration",
+    "fit_utilization_model": "evidence.calibration",
     "cloud_prices": "heuristics.rent",
     "rent_prices": "heuristics.rent",
     "billed_device_hours": "heuristics.rent",
@@ -86,8 +88,7 @@ _LAZY = {
 }
 
 # Subpackages, and the faces that live at the top (loaded on first attribute access).
-_SUBPACKAGES = {"foundation", "heuristics", "evidence", "handbook", "cli", "widgets",
-                "business_case_widgets"}
+_SUBPACKAGES = {"foundation", "heuristics", "evidence", "handbook", "cli", "widgets"}
 
 # Where each module of the flat layout (before 0.2) lives now. ``mltk.drift`` and
 # ``import mltk.drift`` keep working, with a DeprecationWarning naming the new home.

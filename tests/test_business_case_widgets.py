@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from mltk import Range
-from mltk.business_case_widgets import BusinessCaseCalculator
 from mltk.foundation.units import format_money
 from mltk.handbook.business_case import business_case
+from mltk.widgets.business_case import BusinessCaseCalculator
 
 
 def test_calculator_matches_business_case() -> None:

@@ -133,7 +133,7 @@ def test_estimate_and_plan_take_a_rent_option(capsys) -> None:
 def test_estimate_defaults_follow_the_library(capsys) -> None:
     data = run_json(ESTIMATE, capsys)
     est = mltk.estimate_training(7e9, 2e12, accelerator="H100-SXM", devices=512)
-    approx_range(data["utilization"], mltk.default_utilization())
+    approx_range(data["utilization"], mltk.default_utilization("H100-SXM", "bf16", 512, 7e9))
     approx_range(data["cost_usd"], est.cost_usd)
 
 
@@ -447,3 +447,12 @@ def test_import_stays_light() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                           timeout=120)
     assert proc.stdout.strip() == "[]", proc.stdout + proc.stderr
+
+
+def test_estimate_hours_basis_moves_the_default_utilization(capsys) -> None:
+    elapsed = run_json(ESTIMATE, capsys)
+    steady = run_json(ESTIMATE + ["--hours-basis", "throughput"], capsys)
+    want = mltk.default_utilization("H100-SXM", "bf16", 512, 7e9, hours_basis="throughput")
+    approx_range(steady["utilization"], want)
+    assert steady["utilization"]["mid"] > elapsed["utilization"]["mid"]
+    assert steady["device_hours"]["mid"] < elapsed["device_hours"]["mid"]

@@ -30,7 +30,7 @@ def test_llama65b_matches_closed_form() -> None:
 
 def test_default_utilization_comes_from_published_runs() -> None:
     est = mltk.estimate_training(7e9, 2e12, accelerator="H100-SXM", devices=512)
-    u = mltk.default_utilization()
+    u = mltk.default_utilization("H100-SXM", "bf16", devices=512, params=7e9)
     assert est.utilization == u
     assert 0 < u.low < u.mid < u.high <= 1
     for r in (est.seconds, est.device_hours, est.energy_kwh, est.cost_usd):

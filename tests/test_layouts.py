@@ -357,7 +357,7 @@ def test_cli_search_and_errors(capsys) -> None:
 # ------------------------------------------------------------------ calculator (UI only)
 
 def test_layout_calculator_shows_the_library_result() -> None:
-    from mltk.layout_widgets import LayoutCalculator
+    from mltk.widgets.layout import LayoutCalculator
 
     calc = LayoutCalculator()
     r = evaluate_layout(LLAMA70B, Layout(tp=8, pp=4, dp=32, virtual_stages=2), global_batch=1024,

@@ -153,7 +153,7 @@ def test_budget_and_deadline_without_devices_gives_devices_needed() -> None:
 
 def test_defaults_come_from_calibration_and_assumptions() -> None:
     b = max_training_flops("H100-SXM", budget_usd=1e6)
-    assert b.utilization == mltk.default_utilization()
+    assert b.utilization == mltk.default_utilization("H100-SXM", "bf16")
     assert b.price_usd_per_hour == mltk.device_hour_price("H100-SXM")
     assert b.currency == mltk.assumptions().currency
     assert b.flops.low <= b.flops.mid <= b.flops.high

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mltk.heuristics.serving import plan_serving
-from mltk.serving_widgets import ServingCalculator
+from mltk.widgets.serving import ServingCalculator
 
 
 def test_serving_calculator_matches_plan_serving() -> None:

@@ -19,27 +19,42 @@ def _packaged_assumptions(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MLTK_ASSUMPTIONS", raising=False)
 
 
-def test_default_range_covers_the_published_runs() -> None:
+def test_in_sample_figures() -> None:
     checks = val.validate()  # the same call the chapter makes
-    assert len(val.checked(checks)) >= 15
-    assert val.coverage(checks) >= val.COVERAGE_TARGET == 0.8
-    assert val.median_abs_log10_ratio(checks) < val.MEDIAN_LOG10_TARGET == 0.15
+    assert len(val.checked(checks)) == len(cal.model_runs()) >= 40
+    assert val.coverage(checks) >= val.COVERAGE_TARGET == 0.90
+    assert val.median_abs_log10_ratio(checks) == pytest.approx(0.075, abs=0.01)
+    assert val.mean_width_log10(checks) == pytest.approx(
+        cal.fit_utilization_model().width_dex)
 
 
-def test_leave_one_out_is_reported_for_every_run() -> None:
-    loo = val.leave_one_out()
-    assert [c.run.run_id for c in loo] == [r.run_id for r in cal.training_runs()]
+LOO = val.leave_one_out()
+
+
+def test_leave_one_out_figures() -> None:
+    # Measured out of sample (issue 12 targets: coverage >= 0.90, median <= 0.07, width <= 0.30).
+    # The data's heavy tails (a distilled 1B model, an encoder-decoder, GPT-3's derived hours)
+    # keep coverage just under 0.90 and the width above 0.30: stated, not tuned away.
+    assert len(val.checked(LOO)) == 43
+    assert val.coverage(LOO) == pytest.approx(38 / 43)
+    assert val.median_abs_log10_ratio(LOO) == pytest.approx(0.089, abs=0.005)
+    assert val.mean_width_log10(LOO) == pytest.approx(0.75, abs=0.02)
+    assert {c.run.run_id for c in val.outside(LOO)} == {
+        "t5-11b", "llama3.1-405b", "llama3.2-1b", "phi-1.5", "phi-2"}
+
+
+def test_leave_one_out_never_sees_the_run() -> None:
+    assert [c.run.run_id for c in LOO] == [r.run_id for r in cal.training_runs()]
     runs = cal.training_runs()
-    # Each run is checked against a range fit without it ...
-    for i, c in enumerate(loo):
-        assert c.utilization is None or c.utilization == cal.utilization_from_runs(runs[:i] + runs[i + 1:])
-    # ... and the coverage is the share of checked runs whose reported hours fall in their range.
-    ranges = [(c.predicted_device_hours, c.reported_device_hours) for c in loo
-              if c.predicted_device_hours is not None and c.reported_device_hours is not None]
-    inside = [r.low <= hours <= r.high for r, hours in ranges]
-    assert len(ranges) == len(val.checked(loo)) >= 15
-    assert val.coverage(loo) == pytest.approx(sum(inside) / len(inside))
-    assert len(val.outside(loo)) == inside.count(False)
+    first = next(i for i, r in enumerate(runs) if r.run_id == "opt-175b")
+    model = cal.fit_utilization_model(runs[:first] + runs[first + 1:])
+    assert "opt-175b" not in model.run_ids
+    c = val.check_run(runs[first], model=model)
+    assert LOO[first].predicted_device_hours == c.predicted_device_hours
+    # DeepSeek-V3 is the only FP8 run: left out, the model has no FP8 evidence and says so
+    v3 = next(c for c in LOO if c.run.run_id == "deepseek-v3")
+    assert any("fp8" in n and "widened" in n for n in v3.notes)
+    assert v3.inside
 
 
 def test_prediction_ignores_reported_hours_and_flops() -> None:

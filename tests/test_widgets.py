@@ -91,7 +91,7 @@ def test_project_estimator_matches_mltk() -> None:
 def test_defaults_use_assumptions_and_calibration() -> None:
     c = ProjectEstimator()
     assert c.result.utilization.as_dict() == pytest.approx(
-        mltk.default_utilization().as_dict(), rel=1e-2)
+        mltk.default_utilization("H100-SXM", "bf16", devices=256, params=7e9).as_dict(), rel=1e-2)
 
 
 BAD = [

@@ -48,7 +48,7 @@ def _cmd_estimate(args: argparse.Namespace, asm: Assumptions, out: TextIO) -> in
         "pue": value_range("--pue", args.pue),
         "electricity_usd_per_kwh": args.electricity_usd_per_kwh,
         "forward_ops": args.forward_ops, "backward_factor": args.backward_factor,
-        "flops": args.flops, "rent_option": args.rent_option,
+        "flops": args.flops, "rent_option": args.rent_option, "hours_basis": args.hours_basis,
     }
     with progress("estimating"):
         est = estimate_training(args.params if args.params is not None else 1.0,
@@ -164,6 +164,10 @@ def register(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
                    help="accelerators used at once (count, >= 1; default 1)")
     add_precision(p)
     add_utilization(p)
+    p.add_argument("--hours-basis", choices=("elapsed", "throughput"), default="elapsed",
+                   help="what the default utilization predicts: device-hours of the whole run "
+                        "with restarts and downtime (elapsed, default) or steady-state hours "
+                        "(throughput)")
     add_price_per_hour(p)
     p.add_argument("--rent-option", choices=RENT_OPTIONS, metavar="OPTION",
                    help="price device-hours at one rent option: on_demand, spot, or a commitment "

@@ -1,7 +1,10 @@
 """Published training runs (``data/training_runs.csv``) and the utilization they imply.
 
-The default end-to-end utilization range of :func:`mltk.estimate_training` is derived
-here, in code, from the runs in the data file: add a run and the defaults move.
+The default end-to-end utilization of :func:`mltk.estimate_training` is derived here,
+in code, from the runs in the data file: add a run and the defaults move. For a plan
+(accelerator, precision, devices, model size, hours basis) it is the prediction of a
+small utilization model, :func:`fit_utilization_model`, whose interval comes from its
+leave-one-out error; without a plan, the pooled quantiles of :func:`utilization_from_runs`.
 
 Two compute figures exist for each run:
 
@@ -19,21 +22,25 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import numpy as np
 
 from ..foundation.datafiles import opt_float, read_csv
-from ..foundation.errors import MltkError
+from ..foundation.errors import InputError, MltkError
 from ..foundation.ranges import Range
-from ..foundation.units import SECONDS_PER_HOUR
+from ..foundation.units import SECONDS_PER_HOUR, format_si
 from ..heuristics.compute import training_flops
-from ..heuristics.hardware import accelerator
+from ..heuristics.hardware import Accelerator, accelerator
 from ..heuristics.utilization import default_utilization, register_utilization_source
 
 __all__ = ["TrainingRun", "training_runs", "planner_inputs", "planner_flops",
            "implied_utilization", "calibration_runs", "utilization_from_runs",
            "default_utilization", "seed_kernel_efficiency", "UTILIZATION_QUANTILES",
-           "MIN_CALIBRATION_RUNS"]
+           "MIN_CALIBRATION_RUNS", "HOURS_BASES", "GENERATIONS", "FEATURES", "FEATURE_REASONS",
+           "INTERVAL_ALPHA", "accelerator_generation", "model_runs", "planner_utilization",
+           "UtilizationPrediction", "UtilizationModel", "fit_utilization_model",
+           "predict_utilization"]
 
 #: Quantiles of the runs' implied utilization used as the default low / mid / high.
 #: The mid is the median run. The ends are the 2.5th and 97.5th percentiles, the
@@ -76,6 +83,7 @@ class TrainingRun:
     source_detail: str
     verified: bool
     notes: str
+    hours_basis: str = ""
 
     @property
     def device_hours(self) -> float | None:
@@ -138,7 +146,7 @@ def training_runs() -> tuple[TrainingRun, ...]:
             reported_mfu=opt_float(r["reported_mfu"]),
             hours_include=r["hours_include"], source=r["source"],
             source_detail=r["source_detail"], verified=r["verified"].lower() == "yes",
-            notes=r["notes"]))
+            notes=r["notes"], hours_basis=r.get("hours_basis", "")))
     return tuple(runs)
 
 
@@ -261,6 +269,357 @@ def seed_kernel_efficiency() -> Range:
     return Range(0.75, 0.80, 0.85)
 
 
+# ---------------------------------------------------------------------------
+# The utilization model: log10(utilization) from what a planner knows in advance
+# ---------------------------------------------------------------------------
+
+#: Hours bases a run's ``hours_basis`` (and a planner's question) can take. ``elapsed``: the
+#: GPU time of the whole run (devices x wall-clock, or a card's "total GPU time"), which pays
+#: for restarts, downtime and extra stages; ``throughput``: hours computed from the steady
+#: training speed, which do not.
+HOURS_BASES: tuple[str, ...] = ("elapsed", "throughput")
+
+#: Accelerator generations of the model, oldest first, and the first release date of each.
+#: A catalog device belongs to the last generation whose date its release date reaches.
+GENERATIONS: tuple[tuple[str, str], ...] = (
+    ("V100 era", "0000-00-00"),       # P100, V100, T4, TPU v3
+    ("A100 era", "2020-05-01"),       # A100, A10, TPU v4
+    ("H100 era", "2022-09-01"),       # H100, H800, H200, B200, TPU v5e/v5p, Trainium
+)
+
+#: Names of the model's features, in coefficient order (the intercept is separate).
+FEATURES: tuple[str, ...] = ("a100_era", "h100_era", "fp8", "log10_params_over_1e10",
+                             "log10_devices_over_1024", "throughput_hours")
+
+#: Each feature's expected sign and the published evidence behind it (shown in the book).
+FEATURE_REASONS: dict[str, tuple[str, str]] = {
+    "a100_era": ("about 0 or positive", "the A100 raised the 16-bit peak 2.5x over the V100 "
+                 "and software more than kept pace (BF16 without loss scaling, 3D parallelism): "
+                 "LLaMA and PaLM report about 45-50% MFU against 21% for GPT-3"),
+    "h100_era": ("negative", "the H100 tripled the A100's 16-bit peak while memory bandwidth grew "
+                 "1.6x and NVLink 1.5x: Llama 3 reports 38-43% BF16 MFU on H100s, below the "
+                 "A100/TPU v4 runs"),
+    "fp8": ("negative", "FP8 doubles the peak but only the matrix products run in it; attention, "
+            "norms, the optimizer and communication do not speed up (DeepSeek-V3's FP8 framework; "
+            "Meta's 390 TFLOP/s per H100 for Llama 4 Behemoth is about 20% of the FP8 peak)"),
+    "log10_params_over_1e10": ("positive", "bigger models have bigger matrices and more work "
+                               "per byte moved; small models on large clusters are bound by "
+                               "memory and communication"),
+    "log10_devices_over_1024": ("negative", "more devices mean more communication and more "
+                                "failures: Llama 3 counts 466 interruptions in 54 days on 16K "
+                                "GPUs"),
+    "throughput_hours": ("positive", "hours computed from the steady training speed leave out "
+                         "restarts and downtime (OPT-175B: 35 manual restarts; Llama 3: more "
+                         "than 90% effective training time)"),
+}
+
+#: Miss rate the prediction interval is built for: low-high aims to hold 90% of runs.
+INTERVAL_ALPHA = 0.10
+
+
+def accelerator_generation(acc: str | Accelerator) -> int:
+    """Index into :data:`GENERATIONS` of a catalog device, from its release date.
+
+    Examples
+    --------
+    >>> [GENERATIONS[accelerator_generation(n)][0] for n in ("V100", "A100-80GB", "H800")]
+    ['V100 era', 'A100 era', 'H100 era']
+    """
+    date = accelerator(acc).release_date
+    gen = 0
+    for i, (_, start) in enumerate(GENERATIONS):
+        if date >= start:
+            gen = i
+    return gen
+
+
+def _features(acc: Accelerator, precision: str, devices: Any, params: Any, hours_basis: str,
+              devices_fill: float) -> np.ndarray:
+    gen = accelerator_generation(acc)
+    p = np.log10(np.asarray(params, dtype=float)) - 10.0
+    d = (np.full_like(p, devices_fill) if devices is None
+         else np.log10(np.asarray(devices, dtype=float)) - np.log10(1024.0))
+    p, d = np.broadcast_arrays(p, d)
+    const = np.ones_like(p)
+    cols = [const * (gen == 1), const * (gen == 2), const * (precision == "fp8"), p, d,
+            const * (hours_basis == "throughput")]
+    return np.stack([np.ravel(c) for c in cols], axis=-1)
+
+
+def _run_features(run: TrainingRun, devices_fill: float) -> np.ndarray:
+    acc = accelerator(run.accelerator)
+    p = run.active_params if run.active_params is not None else run.params
+    return _features(acc, run.precision, run.devices, p, run.hours_basis, devices_fill)[0]
+
+
+def model_runs(runs: Iterable[TrainingRun] | None = None) -> tuple[TrainingRun, ...]:
+    """Runs the utilization model learns from: device-hours, a planner's C and an hours basis.
+
+    The model predicts the utilization at which the planner's compute (not the authors'
+    reported FLOP) matches the reported hours, so runs without a dataset size (GShard) are
+    left out along with runs that publish no hours.
+
+    Examples
+    --------
+    >>> ids = {r.run_id for r in model_runs()}
+    >>> "deepseek-v3" in ids, "gshard-600b" in ids, "gemma-7b" in ids
+    (True, False, False)
+    """
+    runs = training_runs() if runs is None else runs
+    return tuple(r for r in runs if r.device_hours is not None and r.planner_flops is not None
+                 and r.hours_basis in HOURS_BASES)
+
+
+def planner_utilization(run: TrainingRun) -> float:
+    """Planner's compute over (reported device-hours x 3600 x dense peak): what the model fits.
+
+    Examples
+    --------
+    >>> run = next(r for r in training_runs() if r.run_id == "llama-65b")
+    >>> round(planner_utilization(run), 3)   # 5.477e23 / (1,022,362 h x 3600 x 312 TFLOP/s)
+    0.477
+    """
+    u = implied_utilization(run, run.planner_flops)
+    if u is None:
+        raise MltkError(f"run {run.run_id} has no device-hours or no planner's compute")
+    return u
+
+
+@dataclass(frozen=True)
+class UtilizationPrediction:
+    """The model's utilization for one plan: a Range and the notes that qualify it."""
+
+    utilization: Range
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class UtilizationModel:
+    """A fitted :func:`fit_utilization_model`: coefficients on log10 utilization and the error.
+
+    ``residual_low`` and ``residual_high`` are the leave-one-out residual quantiles
+    (log10 reported / predicted utilization) that set the interval; ``loo_residuals``
+    holds one per fitted run, in ``run_ids`` order.
+    """
+
+    intercept: float
+    coefficients: dict[str, float]
+    residual_low: float
+    residual_high: float
+    loo_residuals: tuple[float, ...]
+    run_ids: tuple[str, ...]
+    devices_fill: float
+    accelerators: frozenset[str]
+    precisions: frozenset[str]
+    params_range: tuple[float, float]
+    devices_range: tuple[float, float]
+
+    @property
+    def width_dex(self) -> float:
+        """Interval width in log10 units, log10(high / low), where the model has evidence."""
+        return self.residual_high - self.residual_low
+
+    def predict(self, accelerator: str | Accelerator = "H100-SXM", precision: str = "bf16",
+                devices: Any = None, params: Any = None, hours_basis: str = "elapsed"
+                ) -> UtilizationPrediction:
+        """Utilization Range for one plan; see :func:`predict_utilization`."""
+        from ..foundation import checks as v
+
+        acc = _lookup_acc(accelerator)
+        acc.peak_flops(precision)                      # the device must have this precision
+        prec = _precision_key(precision)
+        if hours_basis not in HOURS_BASES:
+            raise InputError("hours_basis", hours_basis, f"one of {', '.join(HOURS_BASES)}")
+        notes: list[str] = []
+        widen = 0
+        if params is None:
+            params = float(np.sqrt(self.params_range[0] * self.params_range[1]))
+            notes.append("model size not given: the geometric middle of the published runs' "
+                         f"sizes ({format_si(params)} parameters) is assumed")
+        params = v.positive("params", params)
+        if devices is not None:
+            devices = v.at_least_one("devices", devices)
+        if acc.name not in self.accelerators:
+            widen += 1
+            gen = GENERATIONS[accelerator_generation(acc)][0]
+            notes.append(f"no published run on {acc.name} in the evidence: it is treated as an "
+                         f"{gen} device and the interval is widened")
+        if prec not in self.precisions:
+            widen += 1
+            notes.append(f"no published run trained in {prec}: the 16-bit coefficient is used "
+                         "and the interval is widened")
+        lo_p, hi_p = self.params_range
+        if np.any(np.asarray(params) < lo_p / 2) or np.any(np.asarray(params) > hi_p * 2):
+            widen += 1
+            notes.append(f"model size outside the published runs ({format_si(lo_p)} to "
+                         f"{format_si(hi_p)} parameters): extrapolated, interval widened")
+        if devices is not None:
+            lo_d, hi_d = self.devices_range
+            if np.any(np.asarray(devices) < lo_d / 2) or np.any(np.asarray(devices) > hi_d * 2):
+                widen += 1
+                notes.append(f"device count outside the published runs ({lo_d:g} to {hi_d:g}): "
+                             "extrapolated, interval widened")
+        x = _features(acc, prec, devices, params, hours_basis, self.devices_fill)
+        beta = np.array([self.coefficients[f] for f in FEATURES])
+        log_mid = self.intercept + x @ beta
+        lo = log_mid + self.residual_low * (1 + widen)
+        hi = log_mid + self.residual_high * (1 + widen)
+        shape = np.broadcast(np.asarray(params), np.asarray(1.0 if devices is None else devices)).shape
+
+        def out(a: np.ndarray) -> Any:
+            a = np.clip(10.0 ** a, 1e-4, 1.0).reshape(shape)
+            return float(a) if a.ndim == 0 else a
+
+        return UtilizationPrediction(Range(out(lo), out(log_mid), out(hi)), tuple(notes))
+
+
+def _lookup_acc(acc: str | Accelerator) -> Accelerator:
+    return acc if isinstance(acc, Accelerator) else accelerator(acc)
+
+
+def _precision_key(precision: str) -> str:
+    from ..heuristics.hardware import _precision_name
+
+    return _precision_name(precision)
+
+
+def _robust_fit(x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """Huber M-estimate (statsmodels ``RLM`` with ``HuberT``): intercept and coefficients."""
+    import statsmodels.api as sm  # imported here: ``import mltk`` stays fast
+
+    varies = np.ptp(x, axis=0) > 0        # a feature no run has (fp8 left out) gets 0
+    fit = sm.RLM(y, sm.add_constant(x[:, varies], has_constant="add"),
+                 M=sm.robust.norms.HuberT()).fit()
+    params = np.asarray(fit.params, dtype=float)
+    beta = np.zeros(x.shape[1])
+    beta[varies] = params[1:]
+    return float(params[0]), beta
+
+
+def _interval_quantiles(residuals: np.ndarray, alpha: float) -> tuple[float, float]:
+    """Jackknife+ order statistics of leave-one-out residuals (Barber et al. 2021)."""
+    r = np.sort(residuals)
+    n = len(r)
+    k_lo = max(int(np.floor(alpha / 2 * (n + 1))), 1) - 1
+    k_hi = min(int(np.ceil((1 - alpha / 2) * (n + 1))), n) - 1
+    return float(min(r[k_lo], 0.0)), float(max(r[k_hi], 0.0))
+
+
+def fit_utilization_model(runs: Iterable[TrainingRun] | None = None,
+                          alpha: float = INTERVAL_ALPHA) -> UtilizationModel:
+    """Fit log10(utilization) on the published runs' planner-known features.
+
+    A robust linear regression (Huber M-estimate, statsmodels ``RLM``) of log10 of
+    :func:`planner_utilization` on the :data:`FEATURES`: accelerator generation (two
+    indicators against the V100 era), FP8, log10 active parameters, log10 devices
+    (runs that publish no count get the median of those that do) and whether the hours are
+    throughput-based. The prediction interval comes from out-of-sample error: each run is
+    refit without itself and its residual kept; low and high are jackknife+ order
+    statistics of those leave-one-out residuals at miss rate ``alpha``, not quantiles of
+    the pooled utilization. The Huber loss keeps a few runs whose planner's compute is
+    structurally off (an encoder-decoder, a distilled model) from steering the
+    coefficients; their misses still widen the interval. What mltk adds to the library:
+    the features, the interval and the widening where evidence is missing
+    (:meth:`UtilizationModel.predict`).
+
+    Raises
+    ------
+    mltk.foundation.errors.MltkError
+        With fewer than ``len(FEATURES) + 3`` usable runs.
+
+    Examples
+    --------
+    >>> m = fit_utilization_model()
+    >>> m.coefficients["h100_era"] < 0 < m.coefficients["log10_params_over_1e10"]
+    True
+    >>> m.residual_low < 0 < m.residual_high
+    True
+    """
+    runs = tuple(training_runs() if runs is None else runs)
+    return _fit_cached(tuple(model_runs(runs)), float(alpha))
+
+
+@cache
+def _fit_cached(runs: tuple[TrainingRun, ...], alpha: float) -> UtilizationModel:
+    if len(runs) < len(FEATURES) + 3:
+        raise MltkError(f"only {len(runs)} training runs with device-hours, a planner's compute "
+                        f"and an hours basis (at least {len(FEATURES) + 3} are needed): cannot "
+                        "fit the utilization model")
+    known = [np.log10(r.devices) - np.log10(1024.0) for r in runs if r.devices is not None]
+    fill = float(np.median(known)) if known else 0.0
+    x = np.array([_run_features(r, fill) for r in runs])
+    y = np.log10([planner_utilization(r) for r in runs])
+    b0, beta = _robust_fit(x, y)
+    loo = np.empty(len(runs))
+    for i in range(len(runs)):
+        keep = np.arange(len(runs)) != i
+        c0, c = _robust_fit(x[keep], y[keep])
+        loo[i] = y[i] - (c0 + x[i] @ c)
+    r_lo, r_hi = _interval_quantiles(loo, alpha)
+    params = [r.active_params if r.active_params is not None else r.params for r in runs]
+    devices = [r.devices for r in runs if r.devices is not None]
+    return UtilizationModel(
+        intercept=b0, coefficients=dict(zip(FEATURES, (float(b) for b in beta), strict=True)),
+        residual_low=r_lo, residual_high=r_hi, loo_residuals=tuple(float(e) for e in loo),
+        run_ids=tuple(r.run_id for r in runs), devices_fill=fill,
+        accelerators=frozenset(r.accelerator for r in runs),
+        precisions=frozenset(_precision_key(r.precision) for r in runs),
+        params_range=(float(min(params)), float(max(params))),
+        devices_range=(float(min(devices)), float(max(devices))) if devices else (1.0, 1.0))
+
+
+def predict_utilization(accelerator: str | Accelerator = "H100-SXM", precision: str = "bf16",
+                        devices: Any = None, params: Any = None, hours_basis: str = "elapsed",
+                        runs: Iterable[TrainingRun] | None = None) -> UtilizationPrediction:
+    """End-to-end utilization for a planned run, from the model fit on published runs.
+
+    Parameters
+    ----------
+    accelerator : str or Accelerator
+        Catalog device.
+    precision : str
+        Precision whose dense peak is the denominator.
+    devices : array_like, optional
+        Devices used at once (>= 1); default: the median of the published runs.
+    params : array_like, optional
+        Parameters (active parameters for a mixture of experts); default: the geometric
+        middle of the published runs, with a note.
+    hours_basis : {"elapsed", "throughput"}
+        ``"elapsed"`` (default): device-hours of the whole run, restarts and downtime
+        included, what a budget pays for; ``"throughput"``: steady-state hours only.
+    runs : iterable of TrainingRun, optional
+        Evidence to fit on (default: every published run).
+
+    Returns
+    -------
+    UtilizationPrediction
+        ``utilization`` (Range, never NaN) and ``notes`` saying where evidence is missing
+        and the interval was widened.
+
+    Examples
+    --------
+    >>> p = predict_utilization("H100-SXM", "bf16", devices=2048, params=70e9)
+    >>> 0.05 < p.utilization.low < p.utilization.mid < p.utilization.high < 0.6
+    True
+    >>> q = predict_utilization("B200", "fp8", devices=2048, params=70e9)
+    >>> q.utilization.high / q.utilization.low > p.utilization.high / p.utilization.low
+    True
+    >>> any("B200" in n for n in q.notes)
+    True
+    """
+    return fit_utilization_model(runs).predict(accelerator, precision, devices, params,
+                                               hours_basis)
+
+
+def _utilization_source(accelerator: str | Accelerator | None, precision: str, devices: Any,
+                        params: Any, hours_basis: str) -> tuple[Range, tuple[str, ...]]:
+    if accelerator is None:   # no plan: the pooled quantiles of every published run
+        return utilization_from_runs(training_runs()), ()
+    pred = predict_utilization(accelerator, precision, devices, params, hours_basis)
+    return pred.utilization, pred.notes
+
+
 # The heuristics' default utilization, when the assumptions file leaves it null (see
-# mltk.heuristics.utilization): the quantiles of the published runs in the data file.
-register_utilization_source(lambda: utilization_from_runs(training_runs()))
+# mltk.heuristics.utilization): the model's prediction for a plan, the pooled quantiles
+# of the published runs without one.
+register_utilization_source(_utilization_source)

@@ -17,7 +17,7 @@ from .hardware import Accelerator, check_training_precision
 from .hardware import accelerator as _lookup
 from .rent import ONE_OFF_OPTIONS, check_rent_option, rent_prices
 from .timing import training_time
-from .utilization import default_utilization, device_hours
+from .utilization import default_utilization_and_notes, device_hours
 
 __all__ = ["TrainingEstimate", "estimate_training", "device_hour_price"]
 
@@ -119,7 +119,8 @@ def estimate_training(params: ArrayLike, dataset_size: ArrayLike, epochs: ArrayL
                       price_usd_per_hour: Any = None, pue: Any = None,
                       electricity_usd_per_kwh: ArrayLike | None = None,
                       forward_ops: ArrayLike = 2, backward_factor: ArrayLike = 3,
-                      flops: ArrayLike | None = None, rent_option: str | None = None) -> TrainingEstimate:
+                      flops: ArrayLike | None = None, rent_option: str | None = None,
+                      hours_basis: str = "elapsed") -> TrainingEstimate:
     """Estimate compute, time, device-hours, energy and cost of one training run.
 
     Compute is Hooda (2023) eq. 3 (C = O_f·O_b·P·S·E, or ``flops`` if you know it); time is
@@ -141,8 +142,11 @@ def estimate_training(params: ArrayLike, dataset_size: ArrayLike, epochs: ArrayL
     precision : str
         Precision whose dense peak is the denominator (``"bf16"``, ``"fp16"``, ``"fp32"``, ...).
     utilization : float, (low, mid, high) or Range, optional
-        End-to-end fraction of peak; default :func:`mltk.evidence.calibration.default_utilization`
-        (derived from published training runs).
+        End-to-end fraction of peak; default: the team's assumptions file, else the
+        utilization model fit on published training runs
+        (:func:`mltk.evidence.calibration.predict_utilization`) for this accelerator,
+        precision, device count and model size (``params``; unknown when ``flops`` is
+        given), with its notes added to ``notes``.
     price_usd_per_hour : float, (low, mid, high) or Range, optional
         Price of one device-hour; default :func:`device_hour_price`.
     rent_option : str, optional
@@ -157,6 +161,9 @@ def estimate_training(params: ArrayLike, dataset_size: ArrayLike, epochs: ArrayL
         O_f and O_b of Hooda (2023) eq. 3.
     flops : float, optional
         Known training compute in FLOP; replaces C = O_f·O_b·P·S·E.
+    hours_basis : {"elapsed", "throughput"}
+        What the default utilization predicts: device-hours of the whole run with restarts
+        and downtime (``"elapsed"``, default) or steady-state hours (``"throughput"``).
 
     Returns
     -------
@@ -181,14 +188,18 @@ def estimate_training(params: ArrayLike, dataset_size: ArrayLike, epochs: ArrayL
     if flops is not None:
         c = v.scalar_or_array(c)
 
-    u = default_utilization() if utilization is None else Range.coerce(utilization, "utilization",
-                                                                       "fraction")
+    notes: list[str] = []
+    if utilization is None:
+        u, model_notes = default_utilization_and_notes(acc.name, precision, n, None if flops is not None
+                                                       else params, hours_basis)
+        notes.extend(model_notes)
+    else:
+        u = Range.coerce(utilization, "utilization", "fraction")
     seconds = u.map(lambda x: training_time(c, peak, n, x), decreasing=True)
     busy_hours = device_hours(seconds, n)
 
     asm = assumptions()
     pue_r = asm.pue if pue is None else Range.coerce(pue, "pue", "at_least_one")
-    notes: list[str] = []
     tariff = asm.electricity_usd_per_kwh if electricity_usd_per_kwh is None else \
         float(v.non_negative("electricity_usd_per_kwh", electricity_usd_per_kwh))
     if acc.tdp_w is None:

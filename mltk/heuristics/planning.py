@@ -166,7 +166,8 @@ def max_training_flops(accelerator: str | Accelerator, *, budget_usd: ArrayLike 
         Precision whose dense peak is R.
     utilization : float, (low, mid, high) or Range, optional
         End-to-end fraction of peak, in (0, 1]; default
-        :func:`mltk.evidence.calibration.default_utilization`.
+        :func:`mltk.evidence.calibration.default_utilization` for this accelerator,
+        precision and device count (model size unknown).
 
     Returns
     -------
@@ -210,8 +211,8 @@ def max_training_flops(accelerator: str | Accelerator, *, budget_usd: ArrayLike 
     if deadline is not None and budget is None and n is None:
         raise InputError("devices", None, "a device count when the only constraint is deadline_s")
 
-    u = default_utilization() if utilization is None else Range.coerce(utilization, "utilization",
-                                                                       "fraction")
+    u = (default_utilization(acc.name, precision, n) if utilization is None
+         else Range.coerce(utilization, "utilization", "fraction"))
     if price_usd_per_hour is not None:
         price: Range | None = Range.coerce(price_usd_per_hour, "price_usd_per_hour", "positive")
     else:

@@ -5,7 +5,10 @@ training runs, :mod:`mltk.evidence.calibration`) sits in the band above them. Ra
 than import upwards, this module declares what the heuristics need and the evidence
 band registers the function that derives it (:func:`register_utilization_source`), a
 plain dependency inversion. ``import mltk`` loads :mod:`mltk.evidence.calibration`,
-which registers it, so the source is in place before any estimate runs.
+which registers it, so the source is in place before any estimate runs. The source
+takes the plan (accelerator, precision, devices, parameters, hours basis) and returns
+a Range and notes: the utilization model's prediction for a plan, the pooled range of
+the published runs without one.
 """
 
 from __future__ import annotations
@@ -21,36 +24,63 @@ from ..foundation.errors import MltkError
 from ..foundation.ranges import Range
 from ..foundation.units import SECONDS_PER_HOUR
 
-__all__ = ["default_utilization", "register_utilization_source", "device_hours"]
+__all__ = ["default_utilization", "default_utilization_and_notes", "register_utilization_source",
+           "device_hours"]
 
-_SOURCE: list[Callable[[], Range]] = []
+#: ``source(accelerator, precision, devices, params, hours_basis) -> (Range, notes)``.
+_SOURCE: list[Callable[..., tuple[Range, tuple[str, ...]]]] = []
 
 
-def register_utilization_source(source: Callable[[], Range]) -> None:
-    """Set the function that derives the default utilization when the assumptions leave it null."""
+def register_utilization_source(source: Callable[..., tuple[Range, tuple[str, ...]]]) -> None:
+    """Set the function that derives the default utilization when the assumptions leave it null.
+
+    ``source(accelerator, precision, devices, params, hours_basis)`` returns a Range and a
+    tuple of notes; ``accelerator`` None means no plan is known.
+    """
     _SOURCE[:] = [source]
 
 
-def default_utilization() -> Range:
+def default_utilization_and_notes(accelerator: Any = None, precision: str = "bf16",
+                                  devices: Any = None, params: Any = None,
+                                  hours_basis: str = "elapsed") -> tuple[Range, list[str]]:
+    """:func:`default_utilization` and the notes that qualify it (none from the assumptions).
+
+    Examples
+    --------
+    >>> u, notes = default_utilization_and_notes("B200", "bf16", devices=1024, params=7e10)
+    >>> 0 < u.low < u.mid < u.high <= 1, any("B200" in n for n in notes)
+    (True, True)
+    """
+    override = assumptions().utilization
+    if override is not None:
+        return override, []
+    if not _SOURCE:
+        raise MltkError("no default utilization: import mltk (which loads "
+                        "mltk.evidence.calibration) or pass utilization")
+    u, notes = _SOURCE[0](accelerator, precision, devices, params, hours_basis)
+    return u, list(notes)
+
+
+def default_utilization(accelerator: Any = None, precision: str = "bf16", devices: Any = None,
+                        params: Any = None, hours_basis: str = "elapsed") -> Range:
     """The utilization range used when none is given.
 
-    The team's assumptions file wins where it sets ``utilization``; otherwise the range
-    the registered source derives, by default
-    :func:`mltk.evidence.calibration.utilization_from_runs` over the published runs.
+    The team's assumptions file wins where it sets ``utilization``. Otherwise, for a plan
+    (``accelerator`` given), the prediction of the utilization model fit on the published
+    runs (:func:`mltk.evidence.calibration.predict_utilization`); without an accelerator,
+    nothing is known about the plan and the pooled quantiles of the published runs are
+    returned (:func:`mltk.evidence.calibration.utilization_from_runs`).
 
     Examples
     --------
     >>> u = default_utilization()
     >>> 0 < u.low <= u.mid <= u.high <= 1
     True
+    >>> plan = default_utilization("H100-SXM", "bf16", devices=2048, params=70e9)
+    >>> plan.high / plan.low < u.high / u.low   # a plan narrows the pooled range
+    True
     """
-    override = assumptions().utilization
-    if override is not None:
-        return override
-    if not _SOURCE:
-        raise MltkError("no default utilization: import mltk (which loads "
-                        "mltk.evidence.calibration) or pass utilization")
-    return _SOURCE[0]()
+    return default_utilization_and_notes(accelerator, precision, devices, params, hours_basis)[0]
 
 
 def device_hours(seconds: Any, devices: ArrayLike) -> Any:

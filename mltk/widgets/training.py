@@ -27,12 +27,12 @@ from typing import Any
 import ipywidgets as w
 import numpy as np
 
-from .evidence.calibration import default_utilization
-from .foundation.assumptions import assumptions
-from .foundation.checks import check
-from .foundation.errors import InputError
-from .foundation.ranges import Range
-from .foundation.units import (
+from ..evidence.calibration import default_utilization
+from ..foundation.assumptions import assumptions
+from ..foundation.checks import check
+from ..foundation.errors import InputError
+from ..foundation.ranges import Range
+from ..foundation.units import (
     SECONDS_PER_DAY,
     currency_prefix,
     format_duration,
@@ -40,13 +40,13 @@ from .foundation.units import (
     format_si,
     parse_quantity,
 )
-from .heuristics import estimate as _estimate
-from .heuristics.compute import training_flops
-from .heuristics.estimate import device_hour_price, estimate_training
-from .heuristics.hardware import PRECISIONS, TRAINING_PRECISIONS, accelerator, accelerators, peak_flops
-from .heuristics.tco import capex_per_device, tco
-from .heuristics.timing import training_time
-from .heuristics.utilization import device_hours
+from ..heuristics import estimate as _estimate
+from ..heuristics.compute import training_flops
+from ..heuristics.estimate import device_hour_price, estimate_training
+from ..heuristics.hardware import PRECISIONS, TRAINING_PRECISIONS, accelerator, accelerators, peak_flops
+from ..heuristics.tco import capex_per_device, tco
+from ..heuristics.timing import training_time
+from ..heuristics.utilization import device_hours
 
 __all__ = ["PeakCalculator", "ComputeCalculator", "TimeCalculator", "TCOCalculator",
            "ProjectEstimator", "parse_number"]
@@ -377,7 +377,7 @@ class TimeCalculator(_Calculator):
     title = "Training time: T = C / (n · u · R)"
 
     def _build(self) -> None:
-        u = default_utilization()
+        u = default_utilization("H100-SXM", "bf16", devices=256)
         self._field("flops", "training compute C", "8.4e22", "FLOP")
         self._field("devices", "devices n", "256", constraint="at_least_one")
         self._field("u_low", "utilization low", f"{u.low:.3f}", "fraction", constraint="fraction")
@@ -498,7 +498,7 @@ class ProjectEstimator(_Calculator):
 
     def _build(self) -> None:
         asm = assumptions()
-        u = default_utilization()
+        u = default_utilization("H100-SXM", "bf16", devices=256, params=7e9)
         price = device_hour_price("H100-SXM")
         self._field("params", "parameters", "7e9")
         self._field("dataset_size", "examples or tokens", "2e12", "per epoch")

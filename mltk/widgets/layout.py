@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .foundation.units import format_si
-from .heuristics.layouts import RECOMPUTE_MODES, Layout, LayoutResult, Transformer, evaluate_layout
-from .widgets import _Calculator, _device_names, _table
+from ..foundation.units import format_si
+from ..heuristics.layouts import RECOMPUTE_MODES, Layout, LayoutResult, Transformer, evaluate_layout
+from .training import _Calculator, _device_names, _table
 
 __all__ = ["LayoutCalculator", "BREAKDOWN_LABELS"]
 

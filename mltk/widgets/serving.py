@@ -14,16 +14,16 @@ from typing import Any
 
 import numpy as np
 
-from .foundation.assumptions import assumptions
-from .foundation.units import format_si
-from .heuristics.estimate import device_hour_price
-from .heuristics.serving import (
+from ..foundation.assumptions import assumptions
+from ..foundation.units import format_si
+from ..heuristics.estimate import device_hour_price
+from ..heuristics.serving import (
     SERVING_PRECISIONS,
     continuous_batching_estimate,
     model_shapes,
     plan_serving,
 )
-from .widgets import _Calculator, _device_names, _table
+from .training import _Calculator, _device_names, _table
 
 __all__ = ["ServingCalculator"]
 

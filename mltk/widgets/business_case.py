@@ -22,10 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from .foundation.ranges import Range
-from .foundation.units import format_money
-from .handbook.business_case import BusinessCase, business_case
-from .widgets import _Calculator, _range_text, _table
+from ..foundation.ranges import Range
+from ..foundation.units import format_money
+from ..handbook.business_case import BusinessCase, business_case
+from .training import _Calculator, _range_text, _table
 
 __all__ = ["BusinessCaseCalculator"]
 
