@@ -109,6 +109,10 @@ def serve(args: list[str]) -> None:
     port = args[args.index("--port") + 1] if "--port" in args[:-1] else "8000"
     if not (BUILD / "html" / "index.html").exists():
         book()
+    stamp = BUILD / ".mltk-source-digest"
+    if stamp.exists() and stamp.read_text() != _digest([ROOT / "mltk"]):
+        print("Note: mltk/ changed since the book was built; the pages show the old numbers, and "
+              "live pages may fail to run. Rebuild with: python3 tasks.py book", flush=True)
     try:
         if "--live" in args:
             setup()

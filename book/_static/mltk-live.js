@@ -304,7 +304,13 @@
             return r && r.error;
           });
           if (failed.length) {
-            throw new Error("a code cell of this page failed on the kernel (" + failed[0].id + ")");
+            var cell = notebook.getCellById(failed[0].id);
+            var err = (cell && cell.outputs || []).filter(function (o) {
+              return o.output_type === "error";
+            })[0];
+            throw new Error("a code cell of this page failed on the kernel (" +
+              (err ? err.ename + ": " + err.evalue : failed[0].id) + "); if the code " +
+              "changed since the book was built, rebuild it (python3 tasks.py book)");
           }
           calculators.forEach(function (c, i) {
             c.output.hidden = true;
