@@ -21,11 +21,16 @@ def _packaged_assumptions(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_in_sample_figures() -> None:
     checks = val.validate()  # the same call the chapter makes
-    assert len(val.checked(checks)) == len(cal.model_runs()) >= 40
-    assert val.coverage(checks) >= val.COVERAGE_TARGET == 0.90
-    assert val.median_abs_log10_ratio(checks) == pytest.approx(0.075, abs=0.01)
-    assert val.mean_width_log10(checks) == pytest.approx(
-        cal.fit_utilization_model().width_dex)
+    assert len(val.checked(checks)) == 43
+    assert len(val.in_domain(checks)) == len(cal.model_runs()) == 39
+    # in sample, each in-domain run misses by its residual from the full fit
+    m = cal.fit_utilization_model()
+    beta = np.array([m.coefficients[f] for f in cal.FEATURES])
+    for c in val.in_domain(checks):
+        fitted = m.intercept + cal._run_features(c.run, m.devices_fill) @ beta
+        assert -np.log10(c.ratio) == pytest.approx(np.log10(c.planner_utilization) - fitted)
+    assert val.coverage(val.in_domain(checks)) == pytest.approx(37 / 39)
+    assert val.median_abs_log10_ratio(val.in_domain(checks)) == pytest.approx(0.046, abs=0.0005)
 
 
 LOO = val.leave_one_out()
@@ -33,14 +38,27 @@ LOO = val.leave_one_out()
 
 def test_leave_one_out_figures() -> None:
     # Measured out of sample (issue 12 targets: coverage >= 0.90, median <= 0.07, width <= 0.30).
-    # The data's heavy tails (a distilled 1B model, an encoder-decoder, GPT-3's derived hours)
-    # keep coverage just under 0.90 and the width above 0.30: stated, not tuned away.
-    assert len(val.checked(LOO)) == 43
+    # On the runs the formula describes the range covers 37 of 39; with the encoder-decoder
+    # and the pruned-and-distilled runs too, 38 of 43. Stated, not tuned away.
+    assert len(val.checked(LOO)) == 43 and len(val.in_domain(LOO)) == 39
     assert val.coverage(LOO) == pytest.approx(38 / 43)
-    assert val.median_abs_log10_ratio(LOO) == pytest.approx(0.089, abs=0.005)
-    assert val.mean_width_log10(LOO) == pytest.approx(0.75, abs=0.02)
+    assert val.coverage(val.in_domain(LOO)) == pytest.approx(37 / 39)
+    assert val.median_abs_log10_ratio(LOO) == pytest.approx(0.077, abs=0.0005)
+    assert val.median_abs_log10_ratio(val.in_domain(LOO)) == pytest.approx(0.074, abs=0.0005)
+    assert val.mean_width_log10(LOO) == pytest.approx(0.501, abs=0.0005)
+    assert val.mean_width_log10(val.in_domain(LOO)) == pytest.approx(0.510, abs=0.0005)
     assert {c.run.run_id for c in val.outside(LOO)} == {
-        "t5-11b", "llama3.1-405b", "llama3.2-1b", "phi-1.5", "phi-2"}
+        "t5-11b", "llama3.1-8b", "llama3.2-1b", "llama3.2-3b", "phi-2"}
+    # an in-domain run left out and needing no widening misses by its leave-one-out residual
+    m = cal.fit_utilization_model()
+    loo_residual = dict(zip(m.run_ids, m.loo_residuals, strict=True))
+    plain = [c for c in val.in_domain(LOO) if not c.notes]
+    assert len(plain) >= 30
+    for c in plain:
+        assert -np.log10(c.ratio) == pytest.approx(loo_residual[c.run.run_id])
+    # out-of-domain runs are checked and say why the estimate does not apply
+    for c in val.checked(LOO):
+        assert c.run.formula_applies == (not any("domain" in n for n in c.notes)), c.run.run_id
 
 
 def test_leave_one_out_never_sees_the_run() -> None:

@@ -37,7 +37,8 @@ from ..heuristics.utilization import default_utilization, register_utilization_s
 __all__ = ["TrainingRun", "training_runs", "planner_inputs", "planner_flops",
            "implied_utilization", "calibration_runs", "utilization_from_runs",
            "default_utilization", "seed_kernel_efficiency", "UTILIZATION_QUANTILES",
-           "MIN_CALIBRATION_RUNS", "HOURS_BASES", "GENERATIONS", "FEATURES", "FEATURE_REASONS",
+           "MIN_CALIBRATION_RUNS", "HOURS_BASES", "formula_applies", "GENERATIONS", "FEATURES",
+           "FEATURE_REASONS",
            "INTERVAL_ALPHA", "accelerator_generation", "model_runs", "planner_utilization",
            "UtilizationPrediction", "UtilizationModel", "fit_utilization_model",
            "predict_utilization"]
@@ -84,6 +85,8 @@ class TrainingRun:
     verified: bool
     notes: str
     hours_basis: str = ""
+    formula_applies: bool = True
+    formula_reason: str = ""
 
     @property
     def device_hours(self) -> float | None:
@@ -146,7 +149,9 @@ def training_runs() -> tuple[TrainingRun, ...]:
             reported_mfu=opt_float(r["reported_mfu"]),
             hours_include=r["hours_include"], source=r["source"],
             source_detail=r["source_detail"], verified=r["verified"].lower() == "yes",
-            notes=r["notes"], hours_basis=r.get("hours_basis", "")))
+            notes=r["notes"], hours_basis=r.get("hours_basis", ""),
+            formula_applies=r.get("formula_applies", "yes").lower() != "no",
+            formula_reason=r.get("formula_reason", "")))
     return tuple(runs)
 
 
@@ -288,7 +293,7 @@ GENERATIONS: tuple[tuple[str, str], ...] = (
 )
 
 #: Names of the model's features, in coefficient order (the intercept is separate).
-FEATURES: tuple[str, ...] = ("a100_era", "h100_era", "fp8", "log10_params_over_1e10",
+FEATURES: tuple[str, ...] = ("a100_era", "h100_era", "fp8", "fp16", "log10_params_over_1e10",
                              "log10_devices_over_1024", "throughput_hours")
 
 #: Each feature's expected sign and the published evidence behind it (shown in the book).
@@ -302,6 +307,9 @@ FEATURE_REASONS: dict[str, tuple[str, str]] = {
     "fp8": ("negative", "FP8 doubles the peak but only the matrix products run in it; attention, "
             "norms, the optimizer and communication do not speed up (DeepSeek-V3's FP8 framework; "
             "Meta's 390 TFLOP/s per H100 for Llama 4 Behemoth is about 20% of the FP8 peak)"),
+    "fp16": ("negative", "FP16 (unlike BF16) needs dynamic loss scaling: steps whose gradients "
+             "overflow are skipped and loss-scale collapses force restarts from a checkpoint "
+             "(OPT-175B's logbook; BLOOM chose BF16 after FP16 divergences in its 104B trials)"),
     "log10_params_over_1e10": ("positive", "bigger models have bigger matrices and more work "
                                "per byte moved; small models on large clusters are bound by "
                                "memory and communication"),
@@ -341,7 +349,8 @@ def _features(acc: Accelerator, precision: str, devices: Any, params: Any, hours
          else np.log10(np.asarray(devices, dtype=float)) - np.log10(1024.0))
     p, d = np.broadcast_arrays(p, d)
     const = np.ones_like(p)
-    cols = [const * (gen == 1), const * (gen == 2), const * (precision == "fp8"), p, d,
+    cols = [const * (gen == 1), const * (gen == 2), const * (precision == "fp8"),
+            const * (precision == "fp16"), p, d,
             const * (hours_basis == "throughput")]
     return np.stack([np.ravel(c) for c in cols], axis=-1)
 
@@ -352,22 +361,49 @@ def _run_features(run: TrainingRun, devices_fill: float) -> np.ndarray:
     return _features(acc, run.precision, run.devices, p, run.hours_basis, devices_fill)[0]
 
 
+def formula_applies(run: TrainingRun) -> bool:
+    """Whether the planner's C = 6·P·D (O_f·O_b·P·S·E) describes ``run``'s training compute.
+
+    The data file marks a run ``formula_applies = no`` (with ``formula_reason``) when its
+    source says it is
+
+    * an encoder-decoder: each input token passes only the encoder (about half the
+      parameters) and the decoder sees a shorter target, so 6·P·D overstates the compute;
+    * distilled during pre-training from a teacher's outputs (soft targets, logits): the
+      teacher's forward passes or the handling of its targets are work 6·P·D does not count;
+    * pruned from a larger trained model: the parent's training and the pruning stage are
+      outside 6·P·D.
+
+    Such runs are not evidence for the utilization model (:func:`model_runs`), but the
+    chapter still checks them and shows their error; a planner whose run is one of these
+    should not expect the estimate to hold.
+
+    Examples
+    --------
+    >>> {r.run_id for r in training_runs() if not formula_applies(r)} >= {"t5-11b", "llama3.2-1b"}
+    True
+    """
+    return run.formula_applies
+
+
 def model_runs(runs: Iterable[TrainingRun] | None = None) -> tuple[TrainingRun, ...]:
-    """Runs the utilization model learns from: device-hours, a planner's C and an hours basis.
+    """Runs the utilization model learns from: device-hours, a planner's C, an hours basis, in domain.
 
     The model predicts the utilization at which the planner's compute (not the authors'
     reported FLOP) matches the reported hours, so runs without a dataset size (GShard) are
-    left out along with runs that publish no hours.
+    left out along with runs that publish no hours, and so are runs whose compute the
+    planner's C does not describe (:func:`formula_applies`: encoder-decoders, distilled or
+    pruned models).
 
     Examples
     --------
     >>> ids = {r.run_id for r in model_runs()}
-    >>> "deepseek-v3" in ids, "gshard-600b" in ids, "gemma-7b" in ids
-    (True, False, False)
+    >>> "deepseek-v3" in ids, "gshard-600b" in ids, "gemma-7b" in ids, "t5-11b" in ids
+    (True, False, False, False)
     """
     runs = training_runs() if runs is None else runs
     return tuple(r for r in runs if r.device_hours is not None and r.planner_flops is not None
-                 and r.hours_basis in HOURS_BASES)
+                 and r.hours_basis in HOURS_BASES and r.formula_applies)
 
 
 def planner_utilization(run: TrainingRun) -> float:
@@ -393,13 +429,23 @@ class UtilizationPrediction:
     notes: tuple[str, ...] = ()
 
 
+def _order_stat_ranks(n: int, alpha: float) -> tuple[int, int]:
+    """0-based jackknife+ ranks among n values: floor(α·(n+1)) and ceil((1-α)·(n+1)), clipped."""
+    k_lo = max(int(np.floor(alpha * (n + 1))), 1) - 1
+    k_hi = min(int(np.ceil((1 - alpha) * (n + 1))), n) - 1
+    return k_lo, k_hi
+
+
 @dataclass(frozen=True)
 class UtilizationModel:
     """A fitted :func:`fit_utilization_model`: coefficients on log10 utilization and the error.
 
-    ``residual_low`` and ``residual_high`` are the leave-one-out residual quantiles
-    (log10 reported / predicted utilization) that set the interval; ``loo_residuals``
-    holds one per fitted run, in ``run_ids`` order.
+    ``loo_residuals`` holds each fitted run's leave-one-out residual (log10 reported /
+    predicted utilization, the run left out of the fit), in ``run_ids`` order, and
+    ``loo_intercepts`` / ``loo_coefficients`` the fits without that run: together they
+    make the jackknife+ interval of :meth:`predict`. ``residual_low`` and ``residual_high``
+    are the order statistics of the residuals alone, the interval's half-widths where every
+    left-out fit agrees.
     """
 
     intercept: float
@@ -413,11 +459,24 @@ class UtilizationModel:
     precisions: frozenset[str]
     params_range: tuple[float, float]
     devices_range: tuple[float, float]
+    loo_intercepts: tuple[float, ...] = ()
+    loo_coefficients: tuple[tuple[float, ...], ...] = ()
+    alpha: float = 0.10
 
     @property
     def width_dex(self) -> float:
-        """Interval width in log10 units, log10(high / low), where the model has evidence."""
+        """log10(high / low) from the residual order statistics alone (no left-out fit spread)."""
         return self.residual_high - self.residual_low
+
+    @property
+    def generation_spread_dex(self) -> float:
+        """Half the range of the generation effects (V100 era 0, A100 era, H100 era), in log10.
+
+        The widening, each side, for a device no published run used: how far its
+        utilization could move if it behaved like another generation.
+        """
+        effects = [0.0, self.coefficients["a100_era"], self.coefficients["h100_era"]]
+        return (max(effects) - min(effects)) / 2
 
     def predict(self, accelerator: str | Accelerator = "H100-SXM", precision: str = "bf16",
                 devices: Any = None, params: Any = None, hours_basis: str = "elapsed"
@@ -426,12 +485,11 @@ class UtilizationModel:
         from ..foundation import checks as v
 
         acc = _lookup_acc(accelerator)
-        acc.peak_flops(precision)                      # the device must have this precision
+        peak = acc.peak_flops(precision)                 # the device must have this precision
         prec = _precision_key(precision)
         if hours_basis not in HOURS_BASES:
             raise InputError("hours_basis", hours_basis, f"one of {', '.join(HOURS_BASES)}")
         notes: list[str] = []
-        widen = 0
         if params is None:
             params = float(np.sqrt(self.params_range[0] * self.params_range[1]))
             notes.append("model size not given: the geometric middle of the published runs' "
@@ -439,38 +497,70 @@ class UtilizationModel:
         params = v.positive("params", params)
         if devices is not None:
             devices = v.at_least_one("devices", devices)
+        shape = np.broadcast(np.asarray(params), np.asarray(1.0 if devices is None else devices)).shape
+        extra = np.zeros(shape)       # squared widening, log10 units, added to each side
+        shift = 0.0
         if acc.name not in self.accelerators:
-            widen += 1
+            s = self.generation_spread_dex
+            extra = extra + s ** 2
             gen = GENERATIONS[accelerator_generation(acc)][0]
             notes.append(f"no published run on {acc.name} in the evidence: it is treated as an "
-                         f"{gen} device and the interval is widened")
+                         f"{gen} device and the interval is widened by {s:.2f} in log10 each "
+                         "side, half the spread of the generation effects")
         if prec not in self.precisions:
-            widen += 1
-            notes.append(f"no published run trained in {prec}: the 16-bit coefficient is used "
-                         "and the interval is widened")
+            p16 = next((acc.peak_flops_by_precision[k] for k in ("bf16", "fp16")
+                        if k in acc.peak_flops_by_precision), None)
+            ratio = np.log10(peak / p16) if p16 is not None and prec not in ("bf16", "fp16") \
+                else np.log10(2.0)
+            shift = -ratio / 2 if p16 is not None and prec not in ("bf16", "fp16") else 0.0
+            extra = extra + (ratio / 2) ** 2
+            notes.append(f"no published run trained in {prec}: the achieved FLOP/s are taken "
+                         f"between the 16-bit rate and that rate times the peak ratio, so the "
+                         f"middle moves by {shift:+.2f} in log10 and the interval is widened by "
+                         f"{abs(ratio) / 2:.2f} each side")
+        b = self.coefficients
         lo_p, hi_p = self.params_range
-        if np.any(np.asarray(params) < lo_p / 2) or np.any(np.asarray(params) > hi_p * 2):
-            widen += 1
+        lp = np.log10(np.broadcast_to(np.asarray(params, dtype=float), shape))
+        out_p = np.maximum(np.log10(lo_p) - lp, 0) + np.maximum(lp - np.log10(hi_p), 0)
+        if np.any(out_p > np.log10(2.0)):
+            extra = extra + (b["log10_params_over_1e10"] * out_p) ** 2
             notes.append(f"model size outside the published runs ({format_si(lo_p)} to "
-                         f"{format_si(hi_p)} parameters): extrapolated, interval widened")
+                         f"{format_si(hi_p)} parameters): extrapolated, interval widened by the "
+                         "size effect beyond the range")
         if devices is not None:
             lo_d, hi_d = self.devices_range
-            if np.any(np.asarray(devices) < lo_d / 2) or np.any(np.asarray(devices) > hi_d * 2):
-                widen += 1
+            ld = np.log10(np.broadcast_to(np.asarray(devices, dtype=float), shape))
+            out_d = np.maximum(np.log10(lo_d) - ld, 0) + np.maximum(ld - np.log10(hi_d), 0)
+            if np.any(out_d > np.log10(2.0)):
+                extra = extra + (b["log10_devices_over_1024"] * out_d) ** 2
                 notes.append(f"device count outside the published runs ({lo_d:g} to {hi_d:g}): "
-                             "extrapolated, interval widened")
+                             "extrapolated, interval widened by the device effect beyond the "
+                             "range")
         x = _features(acc, prec, devices, params, hours_basis, self.devices_fill)
-        beta = np.array([self.coefficients[f] for f in FEATURES])
-        log_mid = self.intercept + x @ beta
-        lo = log_mid + self.residual_low * (1 + widen)
-        hi = log_mid + self.residual_high * (1 + widen)
-        shape = np.broadcast(np.asarray(params), np.asarray(1.0 if devices is None else devices)).shape
+        beta = np.array([b[f] for f in FEATURES])
+        log_mid = self.intercept + x @ beta + shift
+        lo, hi = self._jackknife_plus(x)
+        widen = np.sqrt(np.ravel(extra))
+        lo = np.minimum(lo + shift - widen, log_mid)
+        hi = np.maximum(hi + shift + widen, log_mid)
 
         def out(a: np.ndarray) -> Any:
             a = np.clip(10.0 ** a, 1e-4, 1.0).reshape(shape)
             return float(a) if a.ndim == 0 else a
 
         return UtilizationPrediction(Range(out(lo), out(log_mid), out(hi)), tuple(notes))
+
+    def _jackknife_plus(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Jackknife+ ends (Barber et al. 2021) at features ``x``: rows are plans."""
+        if not self.loo_coefficients:          # a model built by hand: residual quantiles only
+            mid = self.intercept + x @ np.array([self.coefficients[f] for f in FEATURES])
+            return mid + self.residual_low, mid + self.residual_high
+        c0 = np.asarray(self.loo_intercepts)
+        c = np.asarray(self.loo_coefficients)
+        mu = c0[None, :] + x @ c.T
+        r = np.abs(np.asarray(self.loo_residuals))[None, :]
+        k_lo, k_hi = _order_stat_ranks(len(c0), self.alpha)
+        return np.sort(mu - r, axis=1)[:, k_lo], np.sort(mu + r, axis=1)[:, k_hi]
 
 
 def _lookup_acc(acc: str | Accelerator) -> Accelerator:
@@ -497,12 +587,10 @@ def _robust_fit(x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
 
 
 def _interval_quantiles(residuals: np.ndarray, alpha: float) -> tuple[float, float]:
-    """Jackknife+ order statistics of leave-one-out residuals (Barber et al. 2021)."""
-    r = np.sort(residuals)
-    n = len(r)
-    k_lo = max(int(np.floor(alpha / 2 * (n + 1))), 1) - 1
-    k_hi = min(int(np.ceil((1 - alpha / 2) * (n + 1))), n) - 1
-    return float(min(r[k_lo], 0.0)), float(max(r[k_hi], 0.0))
+    """∓ the ceil((1-α)·(n+1))-th smallest absolute leave-one-out residual (jackknife+ rank)."""
+    r = np.sort(np.abs(residuals))
+    q = float(r[_order_stat_ranks(len(r), alpha)[1]])
+    return -q, q
 
 
 def fit_utilization_model(runs: Iterable[TrainingRun] | None = None,
@@ -513,14 +601,19 @@ def fit_utilization_model(runs: Iterable[TrainingRun] | None = None,
     :func:`planner_utilization` on the :data:`FEATURES`: accelerator generation (two
     indicators against the V100 era), FP8, log10 active parameters, log10 devices
     (runs that publish no count get the median of those that do) and whether the hours are
-    throughput-based. The prediction interval comes from out-of-sample error: each run is
-    refit without itself and its residual kept; low and high are jackknife+ order
-    statistics of those leave-one-out residuals at miss rate ``alpha``, not quantiles of
-    the pooled utilization. The Huber loss keeps a few runs whose planner's compute is
-    structurally off (an encoder-decoder, a distilled model) from steering the
-    coefficients; their misses still widen the interval. What mltk adds to the library:
-    the features, the interval and the widening where evidence is missing
-    (:meth:`UtilizationModel.predict`).
+    throughput-based. Only runs inside the formula's domain are fitted (:func:`model_runs`;
+    :func:`formula_applies` says which rule leaves a run out).
+
+    The prediction interval is the jackknife+ (Barber, Candès, Ramdas and Tibshirani 2021,
+    "Predictive inference with the jackknife+"): each run is refit without itself, giving a
+    left-out fit and its residual R_i; for a new plan x the low and high are the
+    floor(α/2·(n+1))-th smallest and ceil((1-α/2)·(n+1))-th smallest of the n values
+    μ_-i(x) + R_i, the finite-sample ranks of conformal prediction. Signed residuals keep
+    the interval asymmetric, as the error of log utilization is. Where the left-out fits
+    disagree (a plan far from the runs) the interval widens by itself. The Huber loss keeps
+    a run with a doubtful hours figure from steering the coefficients; its miss still
+    widens the interval. What mltk adds to the library: the features, the domain rule, the
+    interval and the widening where evidence is missing (:meth:`UtilizationModel.predict`).
 
     Raises
     ------
@@ -530,10 +623,10 @@ def fit_utilization_model(runs: Iterable[TrainingRun] | None = None,
     Examples
     --------
     >>> m = fit_utilization_model()
-    >>> m.coefficients["h100_era"] < 0 < m.coefficients["log10_params_over_1e10"]
+    >>> m.coefficients["fp16"] < 0 < m.coefficients["throughput_hours"]
     True
-    >>> m.residual_low < 0 < m.residual_high
-    True
+    >>> len(m.run_ids), round(m.residual_high, 3)   # in-domain runs; jackknife+ half-width
+    (39, 0.205)
     """
     runs = tuple(training_runs() if runs is None else runs)
     return _fit_cached(tuple(model_runs(runs)), float(alpha))
@@ -551,10 +644,13 @@ def _fit_cached(runs: tuple[TrainingRun, ...], alpha: float) -> UtilizationModel
     y = np.log10([planner_utilization(r) for r in runs])
     b0, beta = _robust_fit(x, y)
     loo = np.empty(len(runs))
+    c0s, cs = [], []
     for i in range(len(runs)):
         keep = np.arange(len(runs)) != i
         c0, c = _robust_fit(x[keep], y[keep])
         loo[i] = y[i] - (c0 + x[i] @ c)
+        c0s.append(float(c0))
+        cs.append(tuple(float(v) for v in c))
     r_lo, r_hi = _interval_quantiles(loo, alpha)
     params = [r.active_params if r.active_params is not None else r.params for r in runs]
     devices = [r.devices for r in runs if r.devices is not None]
@@ -565,7 +661,8 @@ def _fit_cached(runs: tuple[TrainingRun, ...], alpha: float) -> UtilizationModel
         accelerators=frozenset(r.accelerator for r in runs),
         precisions=frozenset(_precision_key(r.precision) for r in runs),
         params_range=(float(min(params)), float(max(params))),
-        devices_range=(float(min(devices)), float(max(devices))) if devices else (1.0, 1.0))
+        devices_range=(float(min(devices)), float(max(devices))) if devices else (1.0, 1.0),
+        loo_intercepts=tuple(c0s), loo_coefficients=tuple(cs), alpha=alpha)
 
 
 def predict_utilization(accelerator: str | Accelerator = "H100-SXM", precision: str = "bf16",
@@ -595,6 +692,19 @@ def predict_utilization(accelerator: str | Accelerator = "H100-SXM", precision: 
     UtilizationPrediction
         ``utilization`` (Range, never NaN) and ``notes`` saying where evidence is missing
         and the interval was widened.
+
+    Notes
+    -----
+    The interval is the jackknife+ of the leave-one-out fits (:func:`fit_utilization_model`).
+    Each missing piece of evidence widens both ends by the size of the effect it leaves
+    unknown, the pieces added in quadrature: a device no run used, half the spread of the
+    generation effects (:attr:`UtilizationModel.generation_spread_dex`); a precision no
+    run used, half the log10 ratio of its peak to the 16-bit peak, the middle moving to
+    the geometric middle of no speed-up and the full one; a model size or device count
+    more than a factor 2 beyond the runs, its coefficient times the distance in decades.
+    The prediction assumes the planner's C = 6·P·D describes the run; it does not for an
+    encoder-decoder, a model distilled from a teacher's outputs during pre-training or
+    one pruned from a larger model (:func:`formula_applies`).
 
     Examples
     --------

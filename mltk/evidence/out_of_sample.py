@@ -11,7 +11,10 @@ The default utilization comes from the utilization model
 (:func:`mltk.evidence.calibration.fit_utilization_model`), fit on the same runs it is
 checked on (in-sample); :func:`leave_one_out` checks each run against a model fit
 without it, whose interval comes from leave-one-out residuals of the remaining runs
-(nested), the honest out-of-sample figure.
+(nested), the honest out-of-sample figure. Runs whose compute the planner's C does not
+describe (encoder-decoders, distilled or pruned models: ``formula_applies = no`` in the
+data file) are never fitted on but are still checked, with a note; :func:`in_domain`
+keeps the others, so every figure can be stated both ways.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from .calibration import (
 
 __all__ = ["COVERAGE_TARGET", "MEDIAN_LOG10_TARGET", "WIDTH_LOG10_TARGET", "RunCheck",
            "check_run", "validate", "checked", "coverage", "median_abs_log10_ratio",
-           "mean_width_log10", "outside", "leave_one_out", "table", "markdown_table",
+           "mean_width_log10", "outside", "in_domain", "leave_one_out", "table", "markdown_table",
            "Fp32Check", "fp32_formula_check"]
 
 #: Share of checked runs whose reported device-hours the range should cover (issue 12).
@@ -135,11 +138,14 @@ def check_run(run: TrainingRun, utilization: object = None,
                         reason=f"{run.dataset_unit or 'dataset size'} not published: "
                                "a planner cannot form C")
     notes: tuple[str, ...] = ()
+    if not run.formula_applies:
+        notes = (f"outside the formula's domain, C = 6PD does not describe this run: "
+                 f"{run.formula_reason}",)
     if utilization is None:
         model = fit_utilization_model() if model is None else model
         pred = model.predict(run.accelerator, run.precision, run.devices, inputs["params"],
                              run.hours_basis or "elapsed")
-        utilization, notes = pred.utilization, pred.notes
+        utilization, notes = pred.utilization, notes + pred.notes
     est = estimate_training(**inputs, accelerator=run.accelerator, devices=run.devices or 1,
                             precision=run.precision, utilization=utilization)
     reason = "" if reported is not None else "no device-hours published"
@@ -200,6 +206,22 @@ def outside(checks: Sequence[RunCheck] | None = None) -> tuple[RunCheck, ...]:
     return tuple(c for c in checked(checks) if not c.inside)
 
 
+def in_domain(checks: Sequence[RunCheck] | None = None) -> tuple[RunCheck, ...]:
+    """The checked runs whose compute the planner's C describes (``formula_applies``).
+
+    The figures of :func:`coverage`, :func:`median_abs_log10_ratio` and
+    :func:`mean_width_log10` on these are the model's error where it claims to apply; on
+    :func:`checked` they include the encoder-decoder, distilled and pruned runs too.
+
+    Examples
+    --------
+    >>> checks = validate(utilization=(0.2, 0.3, 0.4))
+    >>> len(checked(checks)) - len(in_domain(checks))   # T5-11B, Llama 3.2 1B/3B, Llama 4 Maverick
+    4
+    """
+    return tuple(c for c in checked(checks) if c.run.formula_applies)
+
+
 def leave_one_out(runs: Sequence[TrainingRun] | None = None) -> tuple[RunCheck, ...]:
     """Each run checked against the utilization model fit on all the other runs.
 
@@ -238,6 +260,7 @@ def table(checks: Sequence[RunCheck] | None = None) -> list[dict[str, object]]:
             "reported_device_hours": c.reported_device_hours, "ratio": c.ratio,
             "inside": c.inside, "implied_utilization": c.implied_utilization,
             "verified": c.run.verified, "note": c.reason,
+            "formula_applies": c.run.formula_applies, "formula_reason": c.run.formula_reason,
         })
     return rows
 
@@ -247,7 +270,11 @@ def _si(x: object, unit: str = "") -> str:
 
 
 def markdown_table(checks: Sequence[RunCheck] | None = None) -> str:
-    """:func:`table` as a Markdown table; an asterisk marks runs not all read in a primary source.
+    """:func:`table` as a Markdown table.
+
+    An asterisk marks runs not all read in a primary source, a dagger runs outside the
+    formula's domain (:func:`mltk.evidence.calibration.formula_applies`), which the model
+    is not fitted on.
 
     Examples
     --------
@@ -262,7 +289,7 @@ def markdown_table(checks: Sequence[RunCheck] | None = None) -> str:
                 f"{_si(r['predicted_mid'])} ({_si(r['predicted_low'])} – "
                 f"{_si(r['predicted_high'])})")
         inside = {True: "yes", False: "**no**", None: r["note"]}[r["inside"]]
-        star = "" if r["verified"] else "*"
+        star = ("" if r["verified"] else "*") + ("" if r["formula_applies"] else "†")
         ratio = "–" if r["ratio"] is None else f"{r['ratio']:.2f}"
         lines.append(f"| {r['model']}{star} | {r['accelerator']} {r['precision']} "
                      f"| {_si(r['planner_flops'], 'FLOP')} | {pred} "

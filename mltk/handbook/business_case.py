@@ -182,6 +182,12 @@ def _scenario_npv(p: dict[str, float], months: int, r_month: float) -> tuple[flo
     return (npv(flows, r_month), payback_period(flows, 0.0), items)
 
 
+#: How each uncertain input of :func:`business_case` is named for people (pages, calculators).
+SENSITIVITY_LABELS = {"value_usd_per_year": "the value at stake", "build_months": "the build time",
+                      "serving_usd_per_year": "serving", "on_call_usd_per_year": "on-call",
+                      "training_usd_per_run": "training"}
+
+
 @dataclass(frozen=True)
 class BusinessCase:
     """Result of :func:`business_case`; money in USD over the whole horizon.
@@ -226,6 +232,21 @@ class BusinessCase:
     discount_rate: float
     monthly_usd: dict[str, Any] = field(repr=False)
     cumulative_usd: dict[str, Any] = field(repr=False)
+
+    @property
+    def most_sensitive_input(self) -> tuple[str, float, float] | None:
+        """The input whose range moves the expected NPV most, for people.
+
+        Returns
+        -------
+        (label, npv_pessimistic_usd, npv_optimistic_usd) or None
+            ``label`` from :data:`SENSITIVITY_LABELS` (the argument name where it has none);
+            None when no input was given as a range.
+        """
+        if not self.sensitivity:
+            return None
+        name, (lo, hi) = max(self.sensitivity.items(), key=lambda kv: kv[1][1] - kv[1][0])
+        return SENSITIVITY_LABELS.get(name, name), lo, hi
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON."""

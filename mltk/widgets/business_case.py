@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from ..foundation.assumptions import assumptions
 from ..foundation.ranges import Range
-from ..foundation.units import format_money
 from ..handbook.business_case import BusinessCase, business_case
 from .training import _Calculator, _range_text, _table
 
@@ -32,6 +32,11 @@ __all__ = ["BusinessCaseCalculator"]
 
 def _payback_text(months: float | None) -> str:
     return "not within the horizon" if months is None else f"{months:.1f} months"
+
+
+def _money(usd: float, digits: int = 3) -> str:
+    """Money in the team's currency (the assumptions file's formatter)."""
+    return assumptions().format_money(usd, digits=digits)
 
 
 class BusinessCaseCalculator(_Calculator):
@@ -76,18 +81,18 @@ class BusinessCaseCalculator(_Calculator):
         pay = result.payback_months
         rows = [
             ("verdict", result.headline),
-            ("net present value", _range_text(result.npv_usd, format_money)),
+            ("net present value", _range_text(result.npv_usd, _money)),
             ("payback (expected)", _payback_text(pay["expected"])),
             ("payback (pessimistic – optimistic)",
              f"{_payback_text(pay['pessimistic'])} – {_payback_text(pay['optimistic'])}"),
-            ("total cost of ownership", _range_text(result.tco_usd, format_money)),
-            ("value over the horizon", _range_text(result.value_usd, format_money)),
-            ("break-even value", format_money(result.break_even_value_usd_per_year) + " per year"),
+            ("total cost of ownership", _range_text(result.tco_usd, _money)),
+            ("value over the horizon", _range_text(result.value_usd, _money)),
+            ("break-even value", _money(result.break_even_value_usd_per_year) + " per year"),
         ]
-        if result.sensitivity:
-            name, (lo, hi) = max(result.sensitivity.items(), key=lambda kv: kv[1][1] - kv[1][0])
-            rows.append(("input that moves NPV most", f"{name} ({format_money(lo)} to "
-                                                      f"{format_money(hi)})"))
+        if result.most_sensitive_input is not None:
+            name, lo, hi = result.most_sensitive_input
+            rows.append(("input that moves NPV most", f"{name} ({_money(lo)} to "
+                                                      f"{_money(hi)})"))
         return _table(rows)
 
     def _alt(self, result: BusinessCase, values: dict[str, float], choices: dict[str, str]) -> str:
@@ -105,6 +110,6 @@ class BusinessCaseCalculator(_Calculator):
         ax.axhline(0, color="k", lw=0.8)
         ax.set_xlabel("month")
         ax.set_ylabel("cumulative net cash")
-        ax.yaxis.set_major_formatter(lambda v, _: format_money(v))
+        ax.yaxis.set_major_formatter(lambda v, _: _money(v))
         ax.legend(fontsize=7)
         ax.grid(alpha=0.3)
