@@ -5,7 +5,8 @@
     python3 tasks.py test    set everything up, run the whole test suite (book build included)
     python3 tasks.py test --fast    the same without the book build and the browser tests
 
-Extras: ``python3 tasks.py serve`` (serve _build/html on http://127.0.0.1:8000),
+Extras: ``python3 tasks.py serve`` (serve _build/html on http://127.0.0.1:8000; ``--live``
+adds a local Jupyter server so calculator pages compute live; ``--port P``),
 ``python3 tasks.py lab`` (JupyterLab with the chapters openable as notebooks),
 ``python3 tasks.py setup`` (only create/refresh the virtual environment).
 Both main commands create or refresh ``.venv`` themselves: nothing is installed by hand.
@@ -99,17 +100,56 @@ def test(extra: list[str]) -> None:
     _run(PY, "-m", "pytest", *extra)
 
 
-def serve() -> None:
+def serve(args: list[str]) -> None:
+    """Serve _build/html on 127.0.0.1 (``--port P``, default 8000).
+
+    ``--live``: also start a Jupyter server (127.0.0.1, token, this site's origin only,
+    terminals off) so calculator pages compute live (tools/live_server.py).
+    """
+    port = args[args.index("--port") + 1] if "--port" in args[:-1] else "8000"
     if not (BUILD / "html" / "index.html").exists():
         book()
-    _run(PY, "-m", "http.server", "8000", "--bind", "127.0.0.1", "--directory", BUILD / "html")
+    stamp = BUILD / ".mltk-source-digest"
+    if stamp.exists() and stamp.read_text() != _digest([ROOT / "mltk"]):
+        print("Note: mltk/ changed since the book was built; the pages show the old numbers, and "
+              "live pages may fail to run. Rebuild with: python3 tasks.py book", flush=True)
+    try:
+        if "--live" in args:
+            setup()
+            _run(PY, ROOT / "tools" / "live_server.py", "--port", port, "--site", BUILD / "html")
+        else:
+            _run(PY, "-m", "http.server", port, "--bind", "127.0.0.1", "--directory",
+                 BUILD / "html")
+    except KeyboardInterrupt:  # Ctrl+C stops the servers (they get it too): no traceback
+        print("\nStopped.")
+
+
+def lab_options() -> tuple[list[str], dict[str, str]]:
+    """JupyterLab's arguments and environment for the chapters (``lab`` and its test use them).
+
+    Chapters open as notebooks (jupytext, see .jupyter/labconfig); MyST (notes, labels,
+    math, citations) renders through jupyterlab-myst. .jupyter is also the configuration
+    folder, so JupyterLab serves .jupyter/custom/custom.css, where glue roles, which only the
+    book build can fill, read as placeholders ("value: est_flops"); JupyterLab keeps this
+    session's settings and workspaces in .jupyter/lab (git-ignored). In a container the user
+    is root, and JupyterLab refuses to start as root without --allow-root: pass it then only.
+    """
+    env = dict(os.environ, JUPYTER_CONFIG_PATH=str(ROOT / ".jupyter"),
+               JUPYTER_CONFIG_DIR=str(ROOT / ".jupyter"))
+    args = ["--LabApp.custom_css=True"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        args.append("--allow-root")
+    return args, env
 
 
 def lab() -> None:
-    """JupyterLab with chapters opening as notebooks (jupytext, see .jupyter/labconfig)."""
+    """JupyterLab with the chapters openable as notebooks, MyST rendered (see lab_options)."""
     setup()
-    env = dict(os.environ, JUPYTER_CONFIG_PATH=str(ROOT / ".jupyter"))
-    _run(BIN / "jupyter", "lab", "book/intro.md", env=env)
+    args, env = lab_options()
+    if "--allow-root" in args:
+        print("Running as root (as in a container): starting JupyterLab with --allow-root.",
+              flush=True)
+    _run(BIN / "jupyter", "lab", "book/intro.md", *args, env=env)
 
 
 def main(argv: list[str]) -> None:
@@ -121,7 +161,7 @@ def main(argv: list[str]) -> None:
     elif cmd == "setup":
         setup()
     elif cmd == "serve":
-        serve()
+        serve(rest)
     elif cmd == "lab":
         lab()
     else:

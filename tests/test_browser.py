@@ -144,6 +144,7 @@ class PageReport:
     widget_views: int = 0
     widget_rendered: int = 0
     widget_controls: int = 0
+    live_controls: int = 0
     images_without_alt: list[str] = field(default_factory=list)
     images_broken: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
@@ -177,6 +178,7 @@ JS_FACTS = """([controls]) => {
     broken: q('img').filter(i => i.complete && i.naturalWidth === 0
                              && getComputedStyle(i).display !== 'none').map(i => i.src),
     links: q('a[href]').map(a => a.href),
+    live: q('.mltk-live-button').length,
   };
 }"""
 
@@ -252,6 +254,7 @@ def visit(context, server: str, rel: str, external: list[str],
     report.widget_views = facts["views"]
     report.widget_rendered = facts["rendered"]
     report.widget_controls = facts["controls"]
+    report.live_controls = facts["live"]
     report.images_without_alt = facts["noalt"]
     report.images_broken = facts["broken"]
     report.links = facts["links"]
@@ -334,6 +337,13 @@ def test_widgets_render_as_controls(reports: dict[str, PageReport], site: Path) 
     assert bad == {}
     if not with_state:
         pytest.skip("no page of the book holds widget state yet")
+
+
+def test_calculator_pages_offer_compute_live(reports: dict[str, PageReport]) -> None:
+    """One "Compute live" control on each page with calculators, none elsewhere."""
+    bad = {p: r.live_controls for p, r in reports.items()
+           if r.live_controls != (1 if r.widget_views else 0)}
+    assert bad == {}
 
 
 def test_internal_links_and_anchors_resolve(reports: dict[str, PageReport], server: str,
@@ -457,5 +467,5 @@ def test_site_is_small(site: Path) -> None:
 
 def test_vendored_licences_ship_with_the_site(site: Path) -> None:
     vendor = site / "_static" / "vendor"  # shared with the theme's own vendor/fontawesome
-    for pkg in ("html-manager", "mathjax", "requirejs"):
+    for pkg in ("html-manager", "mathjax", "requirejs", "thebe"):
         assert (vendor / pkg / "LICENSE").stat().st_size > 500, pkg

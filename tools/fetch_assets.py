@@ -102,6 +102,43 @@ are Font Awesome Free 5.15.4 (https://fontawesome.com/license/free): fonts under
 SIL OFL 1.1, icons under CC BY 4.0, code under the MIT license.
 """
 
+THEBE_LICENSE = """\
+Thebe is released under the BSD 3-Clause license (package.json "license": "BSD-3-Clause"),
+whose LICENSE file in the thebe repository (jupyter-book/thebe) reads as follows; the
+thebe-core library it bundles is released under the MIT license (thebe-core's package.json
+"license": "MIT").
+
+Copyright Min RK
+
+Redistribution and use in source and binary forms, with or without
+modification, are permitted provided that the following conditions are met:
+
+1. Redistributions of source code must retain the above copyright notice, this
+   list of conditions and the following disclaimer.
+
+2. Redistributions in binary form must reproduce the above copyright notice,
+   this list of conditions and the following disclaimer in the documentation
+   and/or other materials provided with the distribution.
+
+3. Neither the name of the copyright holder nor the names of its
+   contributors may be used to endorse or promote products derived from
+   this software without specific prior written permission.
+
+THIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDERS AND CONTRIBUTORS "AS IS"
+AND ANY EXPRESS OR IMPLIED WARRANTIES, INCLUDING, BUT NOT LIMITED TO, THE
+IMPLIED WARRANTIES OF MERCHANTABILITY AND FITNESS FOR A PARTICULAR PURPOSE ARE
+DISCLAIMED. IN NO EVENT SHALL THE COPYRIGHT HOLDER OR CONTRIBUTORS BE LIABLE
+FOR ANY DIRECT, INDIRECT, INCIDENTAL, SPECIAL, EXEMPLARY, OR CONSEQUENTIAL
+DAMAGES (INCLUDING, BUT NOT LIMITED TO, PROCUREMENT OF SUBSTITUTE GOODS OR
+SERVICES; LOSS OF USE, DATA, OR PROFITS; OR BUSINESS INTERRUPTION) HOWEVER
+CAUSED AND ON ANY THEORY OF LIABILITY, WHETHER IN CONTRACT, STRICT LIABILITY,
+OR TORT (INCLUDING NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY OUT OF THE USE
+OF THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.
+
+Bundled third-party code (JupyterLab, Lumino, @jupyter-widgets 8, CodeMirror, jQuery and
+others) is listed with its licences in THIRD-PARTY-NOTICES.txt.
+"""
+
 
 @dataclass(frozen=True)
 class Package:
@@ -157,6 +194,20 @@ PACKAGES: tuple[Package, ...] = (
         strip="dist/",
         license_text=JUPYTER_WIDGETS_LICENSE,
         renames={"embed.js.LICENSE.txt": "THIRD-PARTY-NOTICES.txt"},
+    ),
+    # Live mode (book/_static/mltk-live.js): Thebe 0.9 bundles thebe-core with the ipywidgets 8
+    # managers (@jupyter-widgets/base 6, controls 5, jupyterlab-manager 5) and
+    # @jupyterlab/services for the kernel connection. Loaded only when a reader makes a page
+    # live; webpack loads its chunks from next to index.js. Source maps are left out.
+    Package(
+        name="thebe",
+        version="0.9.3",
+        integrity="sha512-Rb/7kVhtlffXra3kIe7OuIGE7awsm2/fGWxw21DiNfnWLnUQiDl9AWqYdshPwZPG/5DzLpsJRPix2xtCPtJmQQ==",
+        folder="thebe",
+        include=("lib/index.js", "lib/*.index.js", "lib/thebe.css", "lib/index.js.LICENSE.txt"),
+        strip="lib/",
+        license_text=THEBE_LICENSE,
+        renames={"index.js.LICENSE.txt": "THIRD-PARTY-NOTICES.txt"},
     ),
 )
 

@@ -7,7 +7,7 @@ import math
 from typing import Any, TextIO
 
 from ..foundation.assumptions import Assumptions
-from ..foundation.units import format_si
+from ..foundation.units import format_co2e
 from ..heuristics.rent import RENT_OPTIONS
 from .args import (
     add_accelerator,
@@ -90,7 +90,7 @@ def _cmd_tco(args: argparse.Namespace, asm: Assumptions, out: TextIO) -> int:
     if be:
         out.write(aligned_lines(be) + "\n")
     if t.own_co2e_kg is not None:
-        out.write(f"\nOwn CO2e over the period: {show_range(t.own_co2e_kg * 1000, format_si, unit='g')}\n")
+        out.write(f"\nOwn CO2e over the period: {show_range(t.own_co2e_kg, format_co2e)}\n")
     out.write(f"Assumptions: {assumptions_source(asm)}\n")
     return 0
 

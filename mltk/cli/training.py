@@ -6,7 +6,7 @@ import argparse
 from typing import Any, TextIO
 
 from ..foundation.assumptions import Assumptions
-from ..foundation.units import JOULES_PER_KWH, format_duration, format_si
+from ..foundation.units import JOULES_PER_KWH, format_co2e, format_duration, format_si
 from ..heuristics.planning import CHINCHILLA_TOKENS_PER_PARAM
 from ..heuristics.rent import RENT_OPTIONS
 from .args import (
@@ -77,7 +77,7 @@ def _cmd_estimate(args: argparse.Namespace, asm: Assumptions, out: TextIO) -> in
         pairs += [("energy", show_range(est.energy_kwh * 1000, format_si, unit="Wh")),
                   ("energy cost", show_range(est.energy_cost_usd, money))]
     if est.co2e_kg is not None:
-        pairs.append(("CO2e", show_range(est.co2e_kg * 1000, format_si, unit="g")))
+        pairs.append(("CO2e", show_range(est.co2e_kg, format_co2e)))
     if est.price_usd_per_hour is not None and est.cost_usd is not None:
         pairs += [("price/device-h", show_range(est.price_usd_per_hour, money)),
                   ("cost", show_range(est.cost_usd, money))]

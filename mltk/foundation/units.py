@@ -6,7 +6,7 @@ import math
 
 from .ranges import Range
 
-__all__ = ["parse_quantity", "SI_PREFIXES", "format_si", "format_duration", "format_money",
+__all__ = ["format_co2e", "parse_quantity", "SI_PREFIXES", "format_si", "format_duration", "format_money",
            "format_range", "currency_prefix",
            "SECONDS_PER_HOUR", "SECONDS_PER_DAY", "HOURS_PER_YEAR", "JOULES_PER_KWH"]
 
@@ -143,6 +143,22 @@ def format_money(usd: float, currency: str = "$", digits: int = 3) -> str:
         if abs(v) >= scale * 0.9995:
             return f"{currency}{_sig(v / scale, digits)}{suffix}"
     return f"{currency}{_sig(v, digits)}"
+
+
+def format_co2e(kg: float, digits: int = 3) -> str:
+    """Format a mass of CO2-equivalent: kg below a tonne, then t, kt, Mt (as emissions are reported).
+
+    Examples
+    --------
+    >>> format_co2e(4.19e6)
+    '4.19 kt CO2e'
+    >>> format_co2e(850)
+    '850 kg CO2e'
+    """
+    v = float(kg)
+    if abs(v) < 1000:
+        return f"{_sig(v, digits)} kg CO2e"
+    return format_si(v / 1000, "t CO2e", digits)
 
 
 def format_range(r: Range, fmt=format_si, **kwargs) -> str:

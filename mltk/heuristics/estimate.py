@@ -10,7 +10,14 @@ from numpy.typing import ArrayLike
 from ..foundation import checks as v
 from ..foundation.assumptions import assumptions
 from ..foundation.ranges import Range, to_plain
-from ..foundation.units import currency_prefix, format_duration, format_money, format_range, format_si
+from ..foundation.units import (
+    currency_prefix,
+    format_co2e,
+    format_duration,
+    format_money,
+    format_range,
+    format_si,
+)
 from .compute import training_flops
 from .energy import carbon_intensity, co2e_kg, energy_kwh
 from .hardware import Accelerator, check_training_precision
@@ -68,7 +75,7 @@ class TrainingEstimate:
         if self.energy_kwh is not None:
             lines.append(f"energy        {format_range(self.energy_kwh * 1000, format_si, unit='Wh')}")
         if self.co2e_kg is not None:
-            lines.append(f"CO2e          {format_range(self.co2e_kg * 1000, format_si, unit='g')}")
+            lines.append(f"CO2e          {format_range(self.co2e_kg, format_co2e)}")
         if self.cost_usd is not None:
             lines.append(f"cost          {format_range(self.cost_usd, format_money, currency=cur)}")
         return "\n".join(lines)

@@ -35,6 +35,7 @@ from ..foundation.ranges import Range
 from ..foundation.units import (
     SECONDS_PER_DAY,
     currency_prefix,
+    format_co2e,
     format_duration,
     format_money,
     format_si,
@@ -464,8 +465,7 @@ class TCOCalculator(_Calculator):
                 verdict = f"own wins {'above' if r.own_wins_above else 'below'} {be:.0%} busy"
             rows.append((f"rent {name.replace('_', ' ')}", f"{format_money(r.total_usd)} ({verdict})"))
         if result.own_co2e_kg is not None:
-            rows.append(("own CO2e, whole period", _range_text(result.own_co2e_kg * 1000, format_si,
-                                                               unit="g")))
+            rows.append(("own CO2e, whole period", _range_text(result.own_co2e_kg, format_co2e)))
         return _table(rows)
 
     def _alt(self, result: Any, values: dict[str, float], choices: dict[str, str]) -> str:
@@ -537,7 +537,7 @@ class ProjectEstimator(_Calculator):
             rows.append(("energy cost", _range_text(est.energy_cost_usd, format_money,
                                                     currency=cur)))
         if est.co2e_kg is not None:
-            rows.append(("CO2e", _range_text(est.co2e_kg * 1000, format_si, unit="g")))
+            rows.append(("CO2e", _range_text(est.co2e_kg, format_co2e)))
         if est.cost_usd is not None:
             rows.append(("compute cost", _range_text(est.cost_usd, format_money, currency=cur)))
         return _table(rows) + "".join(f"<div style='opacity:.75'>{n}</div>" for n in est.notes)
