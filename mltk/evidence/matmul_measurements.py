@@ -35,7 +35,7 @@ class MatmulMeasurement:
 
     @property
     def overhead(self) -> float:
-        """1 - efficiency: the fraction of peak lost, the quantity the seed puts at 15-25%."""
+        """1 - efficiency: the fraction of peak lost, the quantity Hooda (2023) puts at 15-25%."""
         return 1.0 - self.efficiency
 
 

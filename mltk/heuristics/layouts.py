@@ -21,7 +21,7 @@ The step time is a sum of explicit terms, each a closed form (see :func:`evaluat
   activation functions, and the attention scores unless FlashAttention keeps them on chip)
   at the catalog's memory bandwidth, then :data:`KERNEL_OVERHEAD` for everything else
   (kernel launches, synchronisation, data loading), the low end of the 15-25 % overhead
-  the seed observes for well-fed kernels (Hooda 2023).
+  Hooda (2023) observes for well-fed kernels.
 * **tensor-parallel communication**: per layer and micro-batch, 2 all-reduces forward and
   2 backward (Megatron's f/g operators), 2 more when the forward is recomputed; with
   sequence parallelism each becomes a reduce-scatter plus an all-gather of the same total
@@ -83,7 +83,7 @@ __all__ = [
 ]
 
 #: Fraction added to kernel time for launches, synchronisation and data loading: the low end
-#: of the 15-25 % overhead the seed observes for well-fed kernels (Hooda 2023).
+#: of the 15-25 % overhead Hooda (2023) observes for well-fed kernels.
 KERNEL_OVERHEAD = 0.15
 #: Bytes Adam reads and writes per local parameter in its step: fp32 weight, gradient and
 #: two moments read (16), weight and moments written (12), a bf16 copy written (2), rounded.

@@ -299,7 +299,7 @@ def _peak_at(name: str, precision: str, calc: _Calculator, key: str = "precision
 
 
 class PeakCalculator(_Calculator):
-    """Seed eq. 1, R = 2NC, beside the catalog peak of a device at a precision."""
+    """Hooda (2023) eq. 1, R = 2NC, beside the catalog peak of a device at a precision."""
 
     title = "Peak throughput: R = 2NC and the catalog"
 
@@ -340,7 +340,7 @@ class PeakCalculator(_Calculator):
 
 
 class ComputeCalculator(_Calculator):
-    """Seed eq. 3, C = O_f · O_b · P · S · E."""
+    """Hooda (2023) eq. 3, C = O_f · O_b · P · S · E."""
 
     title = "Training compute: C = O_f · O_b · P · S · E"
     plot_size = (5.0, 2.4)
@@ -373,7 +373,7 @@ class ComputeCalculator(_Calculator):
 
 
 class TimeCalculator(_Calculator):
-    """Seed eq. 4 generalised: T = C / (n · u · R), with the utilization as a range."""
+    """Hooda (2023) eq. 4 generalised: T = C / (n · u · R), with the utilization as a range."""
 
     title = "Training time: T = C / (n · u · R)"
 
