@@ -34,15 +34,37 @@ def test_band_modules_are_reachable_as_attributes() -> None:
 
 
 def test_no_module_imports_a_band_above_it() -> None:
-    """Arrows point down: foundation < heuristics < evidence, handbook < faces."""
-    order = {"foundation": 0, "heuristics": 1, "evidence": 2, "handbook": 2, "cli": 3}
+    """Arrows point down: foundation < heuristics < evidence, handbook < faces (cli, widgets).
+
+    Every ``import`` statement of every module, late imports inside functions included,
+    is resolved to the band it reaches; evidence and handbook never import each other.
+    """
+    import ast
+
+    order = {"foundation": 0, "heuristics": 1, "evidence": 2, "handbook": 2, "cli": 3, "widgets": 3}
     root = Path(mltk.__file__).parent
     for band, rank in order.items():
-        for f in (root / band).glob("*.py"):
-            text = f.read_text()
-            for other, other_rank in order.items():
-                if other_rank > rank:
-                    assert f"from ..{other}" not in text, f"{f} imports the higher band {other}"
+        for f in (root / band).rglob("*.py"):
+            depth = len(f.relative_to(root).parts) - 1  # package depth below mltk
+            for node in ast.walk(ast.parse(f.read_text())):
+                targets: list[str] = []
+                if isinstance(node, ast.ImportFrom):
+                    if node.level == 0:
+                        base = node.module or ""
+                    else:
+                        up = node.level - depth  # how far above mltk/<band>/ the import climbs
+                        base = (node.module or "") if up == 1 else f"{band}.{node.module or ''}"
+                        base = base if up >= 1 else band
+                        base = f"mltk.{base}".rstrip(".")
+                    targets = [base] if node.module else [f"{base}.{a.name}" for a in node.names]
+                elif isinstance(node, ast.Import):
+                    targets = [a.name for a in node.names]
+                for t in targets:
+                    parts = t.split(".")
+                    if parts[0] != "mltk" or len(parts) < 2 or parts[1] not in order or parts[1] == band:
+                        continue
+                    other = parts[1]
+                    assert order[other] < rank, f"{f.relative_to(root)} imports {t} (band {other})"
 
 
 def test_using_assumptions_is_per_thread(tmp_path: Path) -> None:
