@@ -11,17 +11,21 @@ planner predicts it with its default efficiency assumptions, never fitted to the
   :func:`mltk.heuristics.serving.continuous_batching_estimate`, whose output tokens/s a
   closed loop of clients sees as batch × output / (TTFT + (output − 1) × TPOT).
 
+Where a row's ``grouped_kv_attention`` is ``no`` (TensorRT-LLM before v0.8, which had
+no grouped-query decode kernel), the prediction uses the default efficiency with
+``grouped_kv_reads=False``: the software measured, not a fitted factor.
+
 The error of a figure is predicted / measured − 1.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from statistics import median
 
 from ..foundation.datafiles import opt_float, read_csv
-from ..heuristics.serving import continuous_batching_estimate, generation_estimate
+from ..heuristics.serving import continuous_batching_estimate, default_efficiency, generation_estimate
 
 __all__ = ["ServingMeasurement", "ServingCheck", "serving_measurements", "check", "checks",
            "median_abs_error", "table"]
@@ -45,6 +49,7 @@ class ServingMeasurement:
     ttft_s: float | None
     tpot_s: float | None
     software: str
+    grouped_kv_attention: bool
     source: str
     source_detail: str
     verified: bool
@@ -70,7 +75,8 @@ def serving_measurements() -> tuple[ServingMeasurement, ...]:
             prompt_tokens=int(r["prompt_tokens"]), output_tokens=int(r["output_tokens"]),
             output_tokens_per_s=opt_float(r["measured_output_tokens_per_s"]),
             ttft_s=opt_float(r["measured_ttft_s"]), tpot_s=opt_float(r["measured_tpot_s"]),
-            software=r["software"], source=r["source"], source_detail=r["source_detail"],
+            software=r["software"], grouped_kv_attention=r["grouped_kv_attention"] != "no",
+            source=r["source"], source_detail=r["source_detail"],
             verified=r["verified"] == "yes", notes=r["notes"]))
     return tuple(out)
 
@@ -115,7 +121,8 @@ def check(m: ServingMeasurement) -> ServingCheck:
     """
     kw = dict(prompt_tokens=m.prompt_tokens, output_tokens=m.output_tokens, batch=m.batch,
               devices=m.devices, weight_precision=m.weight_precision, kv_precision=m.kv_precision,
-              price_usd_per_hour=1.0)
+              price_usd_per_hour=1.0,
+              efficiency=replace(default_efficiency(), grouped_kv_reads=m.grouped_kv_attention))
     if m.kind == "concurrency":
         e = continuous_batching_estimate(m.model, m.accelerator, **kw)
         loop = m.batch * m.output_tokens / (e.ttft_s + (m.output_tokens - 1) * e.tpot_s)

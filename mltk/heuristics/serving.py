@@ -107,6 +107,14 @@ class ServingEfficiency:
         Fixed cost of one all-reduce (launch and synchronisation), in seconds.
     sources : dict
         Where each figure comes from.
+    grouped_kv_reads : bool, default True
+        Whether the decode attention kernel reads each key/value head once for its group
+        of query heads (grouped-query-aware kernels: TensorRT-LLM's XQA from v0.8,
+        FlashAttention, FlashInfer). False for a kernel that runs one query head at a
+        time and so reads the cached keys and values heads/kv_heads times (TensorRT-LLM
+        before v0.8, whose XQA kernel raised Llama-70B decode throughput up to 2.4x:
+        nvidia.github.io/TensorRT-LLM/blogs/XQA-kernel.html). Reads through the L2
+        cache are not credited, so False is the pessimistic end.
     """
 
     compute: float
@@ -114,6 +122,7 @@ class ServingEfficiency:
     link: float
     allreduce_latency_s: float
     sources: dict[str, str] = field(default_factory=dict, compare=False)
+    grouped_kv_reads: bool = True
 
     def __post_init__(self) -> None:
         for name in ("compute", "memory", "link"):
@@ -454,7 +463,11 @@ def _pass(s: _Setup, tokens: Any, attended: Any, kv_tokens: Any) -> PassCost:
     tokens = np.asarray(tokens, dtype=float)
     flops = 2.0 * m.active_params * tokens + 4.0 * m.layers * m.heads * m.head_dim * np.asarray(attended)
     weights_read = np.minimum(m.params, m.active_params * tokens) * bytes_per_element(s.weight_precision)
-    moved = weights_read / s.tp + s.kv_token * np.asarray(kv_tokens, dtype=float) / m.kv_split(s.tp)
+    kv = np.asarray(kv_tokens, dtype=float)
+    if not s.eff.grouped_kv_reads and m.attention == "gqa":
+        # a per-query-head kernel reads the cached (not the new) tokens once per query head
+        kv = kv + (m.heads / m.kv_heads - 1.0) * np.maximum(kv - tokens, 0.0)
+    moved = weights_read / s.tp + s.kv_token * kv / m.kv_split(s.tp)
     compute = flops / s.tp / (s.peak * s.eff.compute)
     memory = moved / (s.bandwidth * s.eff.memory)
     comm = 2 * m.layers * allreduce_seconds(tokens * m.hidden * ACTIVATION_BYTES, s.tp, s.link,
