@@ -22,7 +22,9 @@ where w is the bytes per weight, t_kv = min(t, KV heads) (a latent cache is not 
 R the dense peak at the compute precision, B_mem the memory bandwidth and B_link the
 per-direction link bandwidth (half the catalog's bidirectional figure). Compute and
 memory traffic overlap; the tensor-parallel all-reduce sits on the critical path.
-Mixture-of-experts models read min(P, P_active·n) weight bytes per pass.
+Mixture-of-experts models read min(P, P_active·n) weight bytes per pass. With a decode
+attention kernel that is not grouped-query-aware (``ServingEfficiency.grouped_kv_reads``
+False, e.g. TensorRT-LLM before v0.8) a GQA model's cached tokens are read H/K times.
 
 What is left out, so the figures are a forecast for a well-tuned stack, not a floor:
 queueing delay (TTFT at a request rate near capacity grows without bound), CPU-side
@@ -42,6 +44,9 @@ Sources
   mixed into decode steps: Agrawal et al., "Sarathi-Serve", OSDI 2024.
 - Ring all-reduce moves 2(t−1)/t of the message per device: Patarasuk and Yuan,
   "Bandwidth optimal all-reduce algorithms", JPDC 69(2), 2009.
+- Grouped-query decode kernels: NVIDIA, "New XQA-kernel provides 2.4x more Llama-70B
+  throughput within the same latency budget", TensorRT-LLM blog, 2024
+  (nvidia.github.io/TensorRT-LLM/blogs/XQA-kernel.html).
 """
 
 from __future__ import annotations
