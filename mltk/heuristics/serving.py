@@ -153,6 +153,10 @@ def default_efficiency() -> ServingEfficiency:
       github.com/NVIDIA/nccl-tests issue 212, 2024).
     - ``allreduce_latency_s``: 6 µs, a small all-reduce between two H100s over NVLink
       with CUDA graphs (github.com/NVIDIA/nccl issue 1259, NCCL 2.20.5, 2024).
+    - ``grouped_kv_reads``: True, a decode attention kernel that reads each key/value
+      head once for its group of query heads, as current stacks do; TensorRT-LLM before
+      v0.8 read it once per query head (its XQA kernel, added in v0.8, raised Llama-70B
+      throughput up to 2.4x: nvidia.github.io/TensorRT-LLM/blogs/XQA-kernel.html).
 
     Examples
     --------
@@ -172,6 +176,9 @@ def default_efficiency() -> ServingEfficiency:
             "link": "370 of 450 GB/s NVLink 4 per direction (NVIDIA/nccl-tests issue 212)",
             "allreduce_latency_s": "about 6 us for a small 2-GPU H100 NVLink all-reduce with CUDA "
                                    "graphs (NVIDIA/nccl issue 1259)",
+            "grouped_kv_reads": "grouped-query-aware decode attention (TensorRT-LLM XQA from v0.8, "
+                                "FlashAttention, FlashInfer); False for per-query-head kernels "
+                                "(nvidia.github.io/TensorRT-LLM/blogs/XQA-kernel.html)",
         })
 
 
