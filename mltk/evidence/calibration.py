@@ -579,11 +579,14 @@ def _precision_key(precision: str) -> str:
 
 def _robust_fit(x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     """Huber M-estimate (statsmodels ``RLM`` with ``HuberT``): intercept and coefficients."""
-    import statsmodels.api as sm  # imported here: ``import mltk`` stays fast
+    # Imported here, and from the two modules needed rather than statsmodels.api (which
+    # loads all of statsmodels, about 1 s): ``import mltk`` and the calculators stay fast.
+    from statsmodels.robust.norms import HuberT
+    from statsmodels.robust.robust_linear_model import RLM
 
     varies = np.ptp(x, axis=0) > 0        # a feature no run has (fp8 left out) gets 0
-    fit = sm.RLM(y, sm.add_constant(x[:, varies], has_constant="add"),
-                 M=sm.robust.norms.HuberT()).fit()
+    design = np.column_stack([np.ones(len(y)), x[:, varies]])
+    fit = RLM(y, design, M=HuberT()).fit()
     params = np.asarray(fit.params, dtype=float)
     beta = np.zeros(x.shape[1])
     beta[varies] = params[1:]
