@@ -68,6 +68,7 @@ from .estimate import device_hour_price
 from .hardware import Accelerator
 from .hardware import accelerator as _lookup
 from .inference import cost_per_million
+from .layouts import ring_all_reduce_seconds
 from .memory import (
     DEFAULT_HEADROOM,
     bytes_per_element,
@@ -391,6 +392,10 @@ def allreduce_seconds(message_bytes: ArrayLike, devices: ArrayLike, link_bandwid
                       latency_s: ArrayLike = 0.0, link_efficiency: ArrayLike = 1.0):
     """Time of a ring all-reduce: α + 2(n−1)/n × bytes / (bandwidth × η); 0 on one device.
 
+    The bandwidth term is :func:`mltk.heuristics.layouts.ring_all_reduce_seconds` at the
+    achieved bandwidth; serving adds one fixed cost α per all-reduce (a calibrated launch and
+    synchronisation cost, :class:`ServingEfficiency`) instead of a latency per ring step.
+
     Parameters
     ----------
     message_bytes : array_like
@@ -418,7 +423,7 @@ def allreduce_seconds(message_bytes: ArrayLike, devices: ArrayLike, link_bandwid
     bw = v.positive("link_bandwidth_bytes_per_s", link_bandwidth_bytes_per_s)
     a = v.non_negative("latency_s", latency_s)
     eta = v.fraction("link_efficiency", link_efficiency)
-    t = a + 2 * (n - 1) / n * m / (bw * eta)
+    t = a + np.asarray(ring_all_reduce_seconds(m, n, bw * eta))
     return v.scalar_or_array(np.where(n > 1, t, 0.0))
 
 
