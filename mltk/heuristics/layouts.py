@@ -74,7 +74,7 @@ from ..foundation.datafiles import read_csv
 from ..foundation.errors import InputError
 from .hardware import Accelerator
 from .hardware import accelerator as _lookup
-from .memory import DEFAULT_HEADROOM, activation_memory_bytes, training_memory_bytes
+from .memory import DEFAULT_HEADROOM, activation_memory_bytes, bytes_per_element, training_memory_bytes
 
 __all__ = [
     "Transformer", "Layout", "LayoutResult", "KERNEL_OVERHEAD", "OPTIMIZER_BYTES_PER_PARAM",
@@ -90,10 +90,10 @@ KERNEL_OVERHEAD = 0.15
 OPTIMIZER_BYTES_PER_PARAM = 32.0
 #: Bytes per gradient element in the data-parallel reduction (fp32, as Megatron-LM and
 #: Llama 3 reduce gradients).
-GRAD_REDUCE_BYTES = 4.0
+GRAD_REDUCE_BYTES = bytes_per_element("fp32")
 #: Activation recomputation modes (Korthikanti et al. 2022).
 RECOMPUTE_MODES: tuple[str, ...] = ("none", "selective", "full")
-_ACT_BYTES = 2.0   # bf16/fp16 activations and weights on the wire
+_ACT_BYTES = bytes_per_element("bf16")   # bf16/fp16 activations and weights on the wire
 #: Achieved bus bandwidth of a large NCCL all-reduce over NVLink / the link's bandwidth per
 #: direction: 208 GB/s of 300 GB/s on 8 A100 SXM4 (nccl-tests issue #178, "A100 - All reduce
 #: performance"; about 200 GB/s in issue #149).
@@ -606,7 +606,7 @@ def _core(m: Transformer, c: _Cluster, global_batch: int, tp: np.ndarray, pp: np
     if recompute == "full":   # plus one layer's working set while it is recomputed
         activations = activations + activation_memory_bytes(1, h, s, mb, a, "bf16", "selective",
                                                             tensor_parallel=tp, sequence_parallel=sp)
-    weights_b = 2.0 * params_dev / (n_dense if zero == 3 else 1.0)
+    weights_b = e * params_dev / (n_dense if zero == 3 else 1.0)
     total = states + activations
     return {"step": step, "breakdown": breakdown, "tokens_per_s": tokens / step,
             "model_fps": model_flops / step / devices, "hw_fps": hw_total / step / devices,

@@ -89,7 +89,7 @@ __all__ = [
 SERVING_PRECISIONS: tuple[str, ...] = ("fp32", "fp16", "bf16", "fp8", "int8", "int4")
 
 #: Bytes per activation element exchanged by the tensor-parallel all-reduce (fp16/bf16).
-ACTIVATION_BYTES = 2.0
+ACTIVATION_BYTES = bytes_per_element("bf16")
 
 #: Tensor-parallel degrees tried by :func:`plan_serving` (one 8-device server at most).
 TENSOR_PARALLEL_DEGREES: tuple[int, ...] = (1, 2, 4, 8)
