@@ -29,6 +29,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..foundation import checks as v
+from ..foundation.assumptions import assumptions
+from ..foundation.units import SECONDS_PER_HOUR
+from .memory import training_bytes_per_param
 
 __all__ = ["CHECKPOINT_BYTES_PER_PARAM", "Goodput", "checkpoint_bytes", "checkpoint_write_seconds",
            "mean_time_between_failures_s", "young_daly_interval_s", "goodput"]
@@ -36,7 +39,8 @@ __all__ = ["CHECKPOINT_BYTES_PER_PARAM", "Goodput", "checkpoint_bytes", "checkpo
 #: Bytes per parameter in a full training checkpoint: bf16 weights (2), fp32 master weights
 #: (4) and Adam's two fp32 moments (8) (Rajbhandari et al. 2020's mixed-precision Adam state
 #: without the gradients, which are not saved).
-CHECKPOINT_BYTES_PER_PARAM = 14.0
+CHECKPOINT_BYTES_PER_PARAM = (training_bytes_per_param("mixed", "adam")["total"]
+                              - training_bytes_per_param("mixed", "adam")["gradients"])
 
 
 def checkpoint_bytes(params: ArrayLike, bytes_per_param: ArrayLike = CHECKPOINT_BYTES_PER_PARAM):
@@ -62,8 +66,6 @@ def checkpoint_write_seconds(bytes_: ArrayLike, write_bytes_per_s: ArrayLike | N
     >>> checkpoint_write_seconds(5.67e12, 2e12)
     2.835
     """
-    from ..foundation.assumptions import assumptions
-
     b = v.positive("bytes_", bytes_)
     bw = v.positive("write_bytes_per_s", assumptions().checkpoint_write_bytes_per_s
                     if write_bytes_per_s is None else write_bytes_per_s)
@@ -80,12 +82,10 @@ def mean_time_between_failures_s(devices: ArrayLike, failure_rate_per_device_hou
     >>> round(mean_time_between_failures_s(16384, 419 / (54 * 24 * 16384)) / 3600, 2)
     3.09
     """
-    from ..foundation.assumptions import assumptions
-
     n = v.at_least_one("devices", devices)
     rate = v.positive("failure_rate_per_device_hour", assumptions().failure_rate_per_device_hour
                       if failure_rate_per_device_hour is None else failure_rate_per_device_hour)
-    return v.scalar_or_array(3600.0 / (n * rate))
+    return v.scalar_or_array(SECONDS_PER_HOUR / (n * rate))
 
 
 def young_daly_interval_s(checkpoint_s: ArrayLike, mtbf_s: ArrayLike):
@@ -171,8 +171,6 @@ def goodput(ideal_training_s: float, devices: int, params: float, *,
     >>> round(g.goodput, 3), round(g.expected_failures)
     (0.924, 453)
     """
-    from ..foundation.assumptions import assumptions
-
     a = assumptions()
     t = float(v.positive("ideal_training_s", ideal_training_s))
     n = int(v.at_least_one("devices", devices))
