@@ -28,11 +28,11 @@ from ..foundation import checks as v
 from ..foundation.errors import InputError
 from ..foundation.ranges import Range, to_plain
 from .compute import training_flops
-from .estimate import device_hour_price
 from .hardware import Accelerator
 from .hardware import accelerator as _lookup
 from .inference import cost_per_million, decode_estimate
 from .memory import bytes_per_element, training_memory_bytes
+from .rent import device_hour_price
 
 __all__ = ["FINETUNE_METHODS", "lora_params", "finetune_flops", "finetune_memory_bytes",
            "cost_per_request", "TokenCosts", "self_hosted_token_costs"]

@@ -22,7 +22,7 @@ from .compute import training_flops
 from .energy import carbon_intensity, co2e_kg, energy_kwh
 from .hardware import Accelerator, check_training_precision
 from .hardware import accelerator as _lookup
-from .rent import ONE_OFF_OPTIONS, check_rent_option, rent_prices
+from .rent import check_rent_option, device_hour_price
 from .timing import training_time
 from .utilization import default_utilization_and_notes, device_hours
 
@@ -79,45 +79,6 @@ class TrainingEstimate:
         if self.cost_usd is not None:
             lines.append(f"cost          {format_range(self.cost_usd, format_money, currency=cur)}")
         return "\n".join(lines)
-
-
-def device_hour_price(acc: Accelerator | str, option: str | None = None) -> Range | None:
-    """Price of one device-hour for a one-off run, as a range; None where nothing is known.
-
-    The assumptions file's ``prices_usd_per_device_hour`` wins. Otherwise the rent prices
-    of :func:`mltk.heuristics.rent.rent_prices` (the team's provider and region, else the
-    catalog): by default the options a one-off run can use, low = spot with its
-    preemption overhead (on-demand where there is no spot price), mid = high = on-demand;
-    with ``option`` (``"on_demand"``, ``"spot"``, ``"commit_1y"``, ``"commit_3y"``) that
-    option's price alone (spot with its overhead).
-
-    Examples
-    --------
-    >>> r = device_hour_price("H100-SXM")
-    >>> r.low <= r.mid == r.high
-    True
-    >>> device_hour_price("H100-SXM", "commit_3y").mid < r.mid
-    True
-    """
-    a = _lookup(acc)
-    asm = assumptions()
-    if option is not None:
-        check_rent_option(option)
-    if a.name in asm.prices_usd_per_device_hour:
-        return asm.prices_usd_per_device_hour[a.name]
-    prices = rent_prices(a)
-
-    def effective(opt: str) -> float:
-        p = prices[opt].price_usd_per_device_hour
-        return p * (1 + asm.spot_preemption_overhead) if opt == "spot" else p
-
-    if option is not None:
-        return Range.point(effective(option)) if option in prices else None
-    if "on_demand" not in prices:
-        return None
-    od = effective("on_demand")
-    low = min([effective(o) for o in ONE_OFF_OPTIONS if o in prices])
-    return Range(low, od, od)
 
 
 def estimate_training(params: ArrayLike, dataset_size: ArrayLike, epochs: ArrayLike = 1,

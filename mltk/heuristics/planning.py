@@ -35,9 +35,9 @@ from ..foundation.errors import InputError
 from ..foundation.ranges import Range, to_plain
 from ..foundation.units import SECONDS_PER_HOUR
 from .compute import training_flops
-from .estimate import device_hour_price
 from .hardware import Accelerator, check_training_precision
 from .hardware import accelerator as _lookup
+from .rent import device_hour_price
 from .timing import training_time
 from .utilization import default_utilization
 from .utilization import device_hours as _device_hours

@@ -33,12 +33,13 @@ from ..foundation import checks as v
 from ..foundation.assumptions import assumptions
 from ..foundation.datafiles import DATA_DIR
 from ..foundation.errors import InputError
+from ..foundation.ranges import Range
 from ..foundation.units import HOURS_PER_YEAR
 from .hardware import Accelerator
 from .hardware import accelerator as _lookup
 
 __all__ = ["RENT_OPTIONS", "ONE_OFF_OPTIONS", "COMMIT_TERM_YEARS", "CloudPrice", "RentPrice",
-           "cloud_prices", "rent_prices", "billed_device_hours", "check_rent_option"]
+           "cloud_prices", "rent_prices", "billed_device_hours", "check_rent_option", "device_hour_price"]
 
 #: Every rent option mltk prices, in the order reports list them.
 RENT_OPTIONS: tuple[str, ...] = ("on_demand", "commit_1y", "commit_3y", "spot")
@@ -248,3 +249,42 @@ def billed_device_hours(option: str, devices: ArrayLike, years: ArrayLike, utili
                            if preemption_overhead is None else preemption_overhead)
         busy = busy * (1 + o)
     return v.scalar_or_array(busy)
+
+
+def device_hour_price(acc: Accelerator | str, option: str | None = None) -> Range | None:
+    """Price of one device-hour for a one-off run, as a range; None where nothing is known.
+
+    The assumptions file's ``prices_usd_per_device_hour`` wins. Otherwise the rent prices
+    of :func:`mltk.heuristics.rent.rent_prices` (the team's provider and region, else the
+    catalog): by default the options a one-off run can use, low = spot with its
+    preemption overhead (on-demand where there is no spot price), mid = high = on-demand;
+    with ``option`` (``"on_demand"``, ``"spot"``, ``"commit_1y"``, ``"commit_3y"``) that
+    option's price alone (spot with its overhead).
+
+    Examples
+    --------
+    >>> r = device_hour_price("H100-SXM")
+    >>> r.low <= r.mid == r.high
+    True
+    >>> device_hour_price("H100-SXM", "commit_3y").mid < r.mid
+    True
+    """
+    a = _lookup(acc)
+    asm = assumptions()
+    if option is not None:
+        check_rent_option(option)
+    if a.name in asm.prices_usd_per_device_hour:
+        return asm.prices_usd_per_device_hour[a.name]
+    prices = rent_prices(a)
+
+    def effective(opt: str) -> float:
+        p = prices[opt].price_usd_per_device_hour
+        return p * (1 + asm.spot_preemption_overhead) if opt == "spot" else p
+
+    if option is not None:
+        return Range.point(effective(option)) if option in prices else None
+    if "on_demand" not in prices:
+        return None
+    od = effective("on_demand")
+    low = min([effective(o) for o in ONE_OFF_OPTIONS if o in prices])
+    return Range(low, od, od)

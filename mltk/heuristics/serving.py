@@ -64,7 +64,6 @@ from ..foundation import checks as v
 from ..foundation.datafiles import opt_float, read_csv
 from ..foundation.errors import InputError
 from ..foundation.ranges import Range, to_plain
-from .estimate import device_hour_price
 from .hardware import Accelerator
 from .hardware import accelerator as _lookup
 from .inference import cost_per_million
@@ -76,7 +75,7 @@ from .memory import (
     latent_kv_cache_bytes,
     usable_memory_bytes,
 )
-from .rent import check_rent_option
+from .rent import check_rent_option, device_hour_price
 
 __all__ = [
     "SERVING_PRECISIONS", "ServingEfficiency", "default_efficiency", "ModelShape", "model_shape",
