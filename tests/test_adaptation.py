@@ -43,6 +43,8 @@ def test_finetune_memory_closed_forms() -> None:
     assert finetune_memory_bytes(65e9, "lora") == pytest.approx(130e9)
     # QLoRA fits a 65B model's frozen weights (32.5 GB) on one 48 GB GPU (Dettmers et al. 2023)
     q = finetune_memory_bytes(65e9, "qlora", adapter_params=lora_params(8192, 8192, 64, 4, 80))
+    adapters = 2 * 8192 * 64 * 4 * 80
+    assert q == pytest.approx(65e9 * 0.5 + 16 * adapters)   # 4-bit frozen weights + Adam state
     assert 32.5e9 < q < 48e9
 
 
