@@ -74,7 +74,13 @@ from ..foundation.datafiles import read_csv
 from ..foundation.errors import InputError
 from .hardware import Accelerator
 from .hardware import accelerator as _lookup
-from .memory import DEFAULT_HEADROOM, activation_memory_bytes, bytes_per_element, training_memory_bytes
+from .memory import (
+    DEFAULT_HEADROOM,
+    activation_memory_bytes,
+    bytes_per_element,
+    kv_cache_bytes,
+    training_memory_bytes,
+)
 
 __all__ = [
     "Transformer", "Layout", "LayoutResult", "KERNEL_OVERHEAD", "OPTIMIZER_BYTES_PER_PARAM",
@@ -536,7 +542,7 @@ def _core(m: Transformer, c: _Cluster, global_batch: int, tp: np.ndarray, pp: np
                      * ring_all_reduce_seconds(sbh, tp, tp_bw, tp_lat), 0.0)
     # ---- context parallel: all-gather K and V (fwd, bwd) and reduce-scatter their gradients
     cp_bw, cp_lat = _link(c, tp * cp)
-    kv_bytes = 2.0 * e * mb * m.seq_len * m.kv_heads_ * m.head_dim / tp
+    kv_bytes = kv_cache_bytes(1, m.kv_heads_, m.head_dim, m.seq_len, mb, "bf16") / tp   # one layer's K, V
     cp_mb = np.where(cp > 1, 3.0 * layers_stage * all_gather_seconds(kv_bytes, cp, cp_bw, cp_lat), 0.0)
     # ---- expert all-to-all: dispatch + combine, forward and backward
     ep_bw, ep_lat = _link(c, tp * cp * ep)
