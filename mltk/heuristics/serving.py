@@ -73,6 +73,7 @@ from .memory import (
     bytes_per_element,
     kv_cache_bytes,
     latent_kv_cache_bytes,
+    max_batch_size,
     usable_memory_bytes,
 )
 from .rent import check_rent_option, device_hour_price
@@ -629,8 +630,8 @@ def _memory(s: _Setup, batch: float, context: float, headroom: float) -> tuple[f
     kv_per_device = s.kv_token * context / s.shape.kv_split(s.tp)
     need = s.weight_bytes / s.tp + batch * kv_per_device
     usable = float(usable_memory_bytes(s.acc, headroom))
-    free = usable - s.weight_bytes / s.tp
-    max_batch = int(max(free, 0.0) // kv_per_device) if kv_per_device > 0 else 0
+    max_batch = int(max_batch_size(s.weight_bytes / s.tp, kv_per_device, s.acc, 1, headroom)) \
+        if kv_per_device > 0 else 0
     return need, usable, max_batch
 
 
