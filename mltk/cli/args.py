@@ -15,12 +15,12 @@ from typing import Any, NoReturn
 from ..foundation.assumptions import ENV_VAR
 from ..foundation.errors import InputError
 from ..foundation.ranges import Range
-from ..foundation.units import SECONDS_PER_DAY, SECONDS_PER_HOUR, parse_quantity
+from ..foundation.units import SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_YEAR, parse_quantity
 from ..heuristics.hardware import PRECISIONS
 
 PROG = "mltk"
 _TIME = {"s": 1.0, "min": 60.0, "h": SECONDS_PER_HOUR, "d": SECONDS_PER_DAY,
-         "w": 7 * SECONDS_PER_DAY, "y": 365.25 * SECONDS_PER_DAY}
+         "w": 7 * SECONDS_PER_DAY, "y": SECONDS_PER_YEAR}
 
 
 class UsageError(Exception):

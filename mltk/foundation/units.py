@@ -8,10 +8,13 @@ from .ranges import Range
 
 __all__ = ["format_co2e", "parse_quantity", "SI_PREFIXES", "format_si", "format_duration", "format_money",
            "format_range", "currency_prefix",
-           "SECONDS_PER_HOUR", "SECONDS_PER_DAY", "HOURS_PER_YEAR", "JOULES_PER_KWH"]
+           "SECONDS_PER_HOUR", "SECONDS_PER_DAY", "SECONDS_PER_YEAR", "HOURS_PER_YEAR", "JOULES_PER_KWH"]
 
 SECONDS_PER_HOUR = 3600.0
 SECONDS_PER_DAY = 86400.0
+#: A Julian year (365.25 days), for durations people read and type.
+SECONDS_PER_YEAR = 365.25 * SECONDS_PER_DAY
+#: A 365-day year of hours, as clouds bill and cost models count (not SECONDS_PER_YEAR / 3600).
 HOURS_PER_YEAR = 8760.0
 JOULES_PER_KWH = 3.6e6
 
@@ -100,7 +103,7 @@ def format_duration(seconds: float, digits: int = 3) -> str:
     '3 years'
     """
     s = float(seconds)
-    for scale, name in ((365.25 * SECONDS_PER_DAY, "years"), (SECONDS_PER_DAY, "days"),
+    for scale, name in ((SECONDS_PER_YEAR, "years"), (SECONDS_PER_DAY, "days"),
                         (SECONDS_PER_HOUR, "h"), (60, "min")):
         if s >= scale:
             return f"{_sig(s / scale, digits)} {name}"
