@@ -28,7 +28,7 @@ from numpy.typing import ArrayLike
 
 from ..foundation import checks as v
 from ..foundation.errors import InputError
-from .hardware import Accelerator, accelerators
+from .hardware import Accelerator, _precision_name, accelerators
 from .hardware import accelerator as _lookup
 
 __all__ = [
@@ -44,9 +44,6 @@ BYTES_PER_ELEMENT: dict[str, float] = {
     "fp64": 8.0, "fp32": 4.0, "tf32": 4.0, "fp16": 2.0, "bf16": 2.0,
     "fp8": 1.0, "int8": 1.0, "int4": 0.5, "fp4": 0.5,
 }
-
-_PRECISION_ALIASES = {"float64": "fp64", "double": "fp64", "float32": "fp32", "single": "fp32",
-                      "float16": "fp16", "half": "fp16", "bfloat16": "bf16"}
 
 #: Optimizer state kept per parameter, in fp32 numbers (4 bytes each) unless noted.
 #: ``adam8bit`` keeps both moments in 8 bits (Dettmers et al. 2022): 2 bytes in all;
@@ -88,15 +85,15 @@ def bytes_per_element(precision: str) -> float:
     Raises
     ------
     mltk.foundation.errors.InputError
-        For a precision not in :data:`BYTES_PER_ELEMENT`.
+        For a precision not in :data:`BYTES_PER_ELEMENT` (names and aliases as
+    :data:`mltk.heuristics.hardware.PRECISIONS` reads them).
 
     Examples
     --------
     >>> bytes_per_element("bf16"), bytes_per_element("float32"), bytes_per_element("int4")
     (2.0, 4.0, 0.5)
     """
-    return BYTES_PER_ELEMENT[_choice("precision", precision, BYTES_PER_ELEMENT,
-                                     _PRECISION_ALIASES)]
+    return BYTES_PER_ELEMENT[_precision_name(precision)]
 
 
 def training_bytes_per_param(precision: str = "mixed", optimizer: str = "adam") -> dict[str, float]:

@@ -64,7 +64,7 @@ from ..foundation import checks as v
 from ..foundation.datafiles import opt_float, read_csv
 from ..foundation.errors import InputError
 from ..foundation.ranges import Range, to_plain
-from .hardware import Accelerator
+from .hardware import Accelerator, _precision_name
 from .hardware import accelerator as _lookup
 from .inference import cost_per_million
 from .layouts import ring_all_reduce_seconds
@@ -340,8 +340,10 @@ def model_shape(name: str | ModelShape) -> ModelShape:
 # --------------------------------------------------------------------------- one forward pass
 
 def _precision(name: str, value: str) -> str:
-    p = value.strip().lower() if isinstance(value, str) else value
-    p = {"float16": "fp16", "half": "fp16", "bfloat16": "bf16", "float32": "fp32"}.get(p, p)
+    try:
+        p = _precision_name(value)
+    except InputError:
+        p = ""
     if p not in SERVING_PRECISIONS:
         raise InputError(name, value, f"one of {', '.join(SERVING_PRECISIONS)}")
     return p
