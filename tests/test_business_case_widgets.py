@@ -44,3 +44,14 @@ def test_range_out_of_order_is_reported() -> None:
     calc = BusinessCaseCalculator()
     calc.set(build_low="12")
     assert calc.result is None and "build" in calc.error
+
+
+def test_money_fields_are_labelled_in_the_team_currency(tmp_path, monkeypatch) -> None:
+    team = tmp_path / "team.yaml"
+    team.write_text("currency: EUR\n")
+    monkeypatch.setenv("MLTK_ASSUMPTIONS", str(team))
+    calc = BusinessCaseCalculator()
+    units = calc.fields["serving_usd_per_year"].box.children[1].value
+    assert "EUR per year" in units
+    assert "USD" not in calc.fields["value_mid"].box.children[1].value
+    assert "EUR" in calc.results.value and "$" not in calc.results.value
