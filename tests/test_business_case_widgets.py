@@ -31,7 +31,7 @@ def test_bad_input_shows_a_message_and_no_number(field: str, text: str) -> None:
     assert calc.result is None and calc.results.value == ""
     assert calc.messages()[field]
     calc.set(**{field: BusinessCaseCalculator().fields[field].text.value})
-    assert calc.result is not None
+    assert calc.result is not None and calc.result.npv_usd == BusinessCaseCalculator().result.npv_usd
 
 
 def test_horizon_beyond_thirty_years_is_reported_in_the_api_words() -> None:
@@ -44,3 +44,14 @@ def test_range_out_of_order_is_reported() -> None:
     calc = BusinessCaseCalculator()
     calc.set(build_low="12")
     assert calc.result is None and "build" in calc.error
+
+
+def test_money_fields_are_labelled_in_the_team_currency(tmp_path, monkeypatch) -> None:
+    team = tmp_path / "team.yaml"
+    team.write_text("currency: EUR\n")
+    monkeypatch.setenv("MLTK_ASSUMPTIONS", str(team))
+    calc = BusinessCaseCalculator()
+    units = calc.fields["serving_usd_per_year"].box.children[1].value
+    assert "EUR per year" in units
+    assert "USD" not in calc.fields["value_mid"].box.children[1].value
+    assert "EUR" in calc.results.value and "$" not in calc.results.value

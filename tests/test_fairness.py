@@ -149,6 +149,7 @@ def test_gap_interval_keeps_group_positives() -> None:
     ({"metric": "equalized_odds"}, "metric"),
     ({"n_resamples": 10}, "n_resamples"),
     ({"confidence": 1.5}, "confidence"),
+    ({"confidence": "high"}, "confidence"),
     ({"y_true": [0, 0, 0, 0], "metric": "equal_opportunity"}, "y_true"),
 ])
 def test_gap_interval_rejects_bad_input(kwargs, param) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -364,6 +365,18 @@ def test_layout_calculator_shows_the_library_result() -> None:
                         accelerator="H100-SXM")
     assert calc.result.step_time_s == pytest.approx(r.step_time_s)
     assert calc.image_png.startswith(b"\x89PNG")
+    # a GPT-3-style plain MLP 4h wide: the choice, not the width, decides the matrices
+    calc.set(mlp="plain", ffn_hidden=str(4 * 8192))
+    plain = evaluate_layout(replace(LLAMA70B, gated_mlp=False, ffn_hidden=4 * 8192),
+                            Layout(tp=8, pp=4, dp=32, virtual_stages=2), global_batch=1024,
+                            accelerator="H100-SXM")
+    assert calc.result.step_time_s == pytest.approx(plain.step_time_s)
+    calc.set(mlp="gated")
+    gated = evaluate_layout(replace(LLAMA70B, ffn_hidden=4 * 8192),
+                            Layout(tp=8, pp=4, dp=32, virtual_stages=2), global_batch=1024,
+                            accelerator="H100-SXM")
+    assert calc.result.step_time_s == pytest.approx(gated.step_time_s)
+    assert gated.step_time_s > plain.step_time_s
     calc.set(pp="3")
     assert calc.result is None and "layers=80" in calc.error
     calc.set(pp="4", devices="1000")

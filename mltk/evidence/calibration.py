@@ -29,10 +29,10 @@ import numpy as np
 from ..foundation.datafiles import opt_float, read_csv
 from ..foundation.errors import InputError, MltkError
 from ..foundation.ranges import Range
-from ..foundation.units import SECONDS_PER_HOUR, format_si
+from ..foundation.units import SECONDS_PER_DAY, SECONDS_PER_HOUR, format_si
 from ..heuristics.compute import training_flops
 from ..heuristics.hardware import Accelerator, accelerator
-from ..heuristics.utilization import default_utilization, register_utilization_source
+from ..heuristics.utilization import default_utilization, device_hours, register_utilization_source
 
 __all__ = ["TrainingRun", "training_runs", "planner_inputs", "planner_flops",
            "implied_utilization", "calibration_runs", "utilization_from_runs",
@@ -94,7 +94,7 @@ class TrainingRun:
         if self.reported_device_hours is not None:
             return self.reported_device_hours
         if self.reported_wallclock_days is not None and self.devices is not None:
-            return self.reported_wallclock_days * 24.0 * self.devices
+            return float(device_hours(self.reported_wallclock_days * SECONDS_PER_DAY, self.devices))
         return None
 
     @property

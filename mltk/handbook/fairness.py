@@ -27,6 +27,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..foundation.errors import InputError
 from ..foundation.ranges import Range
+from .model_evaluation import _confidence_level
 
 __all__ = ["GroupRates", "group_rates", "demographic_parity_difference",
            "equal_opportunity_difference", "disparate_impact_ratio", "GAP_METRICS",
@@ -362,9 +363,7 @@ def gap_interval(y_true: ArrayLike, y_pred: ArrayLike, group: ArrayLike, *,
     if isinstance(n_resamples, bool) or not isinstance(n_resamples, int | np.integer) \
             or n_resamples < 100:
         raise InputError("n_resamples", n_resamples, "an integer >= 100")
-    level = float(np.asarray(confidence, dtype=float))
-    if not 0 < level < 1:
-        raise InputError("confidence", confidence, "a coverage in (0, 1), e.g. 0.95")
+    level = _confidence_level(confidence)
     k = labels.size
     point = (demographic_parity_difference(yp, idx) if metric == "demographic_parity"
              else equal_opportunity_difference(yt, yp, idx))

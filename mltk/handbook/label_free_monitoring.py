@@ -33,6 +33,7 @@ from ..foundation.checks import _as_float_array
 from ..foundation.errors import InputError
 from ..foundation.ranges import Range
 from .drift import ALPHA, TwoSampleResult, chi2_test, ks_test, psi
+from .model_evaluation import _confidence_level
 
 __all__ = ["auc_from_scores", "DomainClassifierResult", "domain_classifier_test",
            "OutputDrift", "output_drift", "ExpectedConfusion", "expected_confusion",
@@ -46,13 +47,6 @@ _F = NDArray[np.float64]
 
 
 # --------------------------------------------------------------------------- helpers
-
-def _level(confidence: Any) -> float:
-    c = float(_as_float_array("confidence", confidence))
-    if not 0 < c < 1:
-        raise InputError("confidence", confidence, "a coverage in (0, 1), e.g. 0.95")
-    return c
-
 
 def _probabilities(name: str, value: Any) -> _F:
     p = _as_float_array(name, value)
@@ -251,7 +245,7 @@ def domain_classifier_test(reference: ArrayLike, current: ArrayLike, *,
     perms = v.integer("n_permutations", n_permutations, 0)
     if 0 < perms < 19:
         raise InputError("n_permutations", n_permutations, "0 (Mann-Whitney) or at least 19")
-    level = _level(confidence)
+    level = _confidence_level(confidence)
     if interval not in ("percentile", "BCa", "basic"):
         raise InputError("interval", interval, "one of percentile, BCa, basic")
     from sklearn.base import clone
@@ -460,7 +454,7 @@ def estimate_performance(proba: ArrayLike, threshold: float = 0.5, *,
     (0.725, 0.7333, 0.88)
     """
     p = _probabilities("proba", proba)
-    level = _level(confidence)
+    level = _confidence_level(confidence)
     cm = expected_confusion(p, threshold)
     correct = np.where(p >= float(threshold), p, 1 - p)
     mean = float(correct.mean())

@@ -73,6 +73,14 @@ def _labels(name: str, value: Any) -> NDArray[np.intp]:
     return np.unique(arr, return_inverse=True)[1].reshape(-1)
 
 
+def _confidence_level(confidence: Any) -> float:
+    """The coverage of an interval, in (0, 1): the one check of every bootstrap in mltk.handbook."""
+    level = float(_as_float_array("confidence", confidence))
+    if not 0 < level < 1:
+        raise InputError("confidence", confidence, "a coverage in (0, 1), e.g. 0.95")
+    return level
+
+
 def _largest_remainder(n: int, fractions: NDArray[np.float64]) -> NDArray[np.intp]:
     """Split ``n`` items into parts proportional to ``fractions``; the parts sum to ``n``."""
     raw = n * fractions
@@ -343,9 +351,7 @@ def bootstrap_interval(
         raise InputError("y_pred", f"{p.shape[0] if p.ndim else 1} rows",
                          f"one prediction per row of y_true ({t.shape[0]})")
     n_resamples = _integer("n_resamples", n_resamples, 10)
-    level = float(fraction("confidence", confidence))
-    if level >= 1.0:
-        raise InputError("confidence", confidence, "a coverage in (0, 1), e.g. 0.95")
+    level = _confidence_level(confidence)
     if method not in ("BCa", "percentile", "basic"):
         raise InputError("method", method, "one of BCa, percentile, basic")
 

@@ -33,7 +33,7 @@ from ..foundation import checks as v
 from ..foundation.errors import InputError
 from ..foundation.ranges import Range
 from ..heuristics.estimate import estimate_training
-from .drift import psi
+from .drift import PSI_THRESHOLDS, psi
 from .label_free_monitoring import estimate_performance
 
 __all__ = ["Stream", "make_stream", "Policy", "Never", "Scheduled", "PerformanceTriggered",
@@ -238,7 +238,7 @@ class DriftTriggered:
     shift only: a boundary that moves while the inputs stay put goes unnoticed.
     """
 
-    psi_threshold: float = 0.25
+    psi_threshold: float = PSI_THRESHOLDS[1]  # the "major shift" line of the rule of thumb
     cooldown: int = 3
     bins: int = 10
 

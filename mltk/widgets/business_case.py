@@ -47,9 +47,10 @@ class BusinessCaseCalculator(_Calculator):
 
     def _build(self) -> None:
         nn = "non_negative"
-        self._field("value_low", "value low", "300000", "USD per year at full adoption", constraint=nn)
-        self._field("value_mid", "value expected", "600000", "USD per year", constraint="non_negative")
-        self._field("value_high", "value high", "900000", "USD per year", constraint="non_negative")
+        cur = assumptions().currency  # amounts are in the team's currency, as _money prints them
+        self._field("value_low", "value low", "300000", f"{cur} per year at full adoption", constraint=nn)
+        self._field("value_mid", "value expected", "600000", f"{cur} per year", constraint="non_negative")
+        self._field("value_high", "value high", "900000", f"{cur} per year", constraint="non_negative")
         self._field("build_low", "build time low", "4", "months to first value", constraint="non_negative")
         self._field("build_mid", "build time expected", "6", "months", constraint="non_negative")
         self._field("build_high", "build time high", "10", "months", constraint="non_negative")
@@ -57,12 +58,12 @@ class BusinessCaseCalculator(_Calculator):
         self._field("team_fte", "build team", "3", "people", constraint="non_negative")
         self._field("run_fte", "maintenance team", "1", "people after launch", constraint="non_negative")
         self._field("cost_per_fte_usd_per_year", "cost per person", "150000",
-                    "USD per year, fully loaded")
-        self._field("training_usd_per_run", "training run", "2000", "USD per run", constraint="non_negative")
+                    f"{cur} per year, fully loaded")
+        self._field("training_usd_per_run", "training run", "2000", f"{cur} per run", constraint=nn)
         self._field("retrains_per_year", "retraining", "12", "runs per year", constraint="non_negative")
-        self._field("serving_usd_per_year", "serving", "20000", "USD per year", constraint="non_negative")
-        self._field("monitoring_usd_per_year", "monitoring", "10000", "USD per year", constraint=nn)
-        self._field("on_call_usd_per_year", "on-call", "15000", "USD per year", constraint="non_negative")
+        self._field("serving_usd_per_year", "serving", "20000", f"{cur} per year", constraint="non_negative")
+        self._field("monitoring_usd_per_year", "monitoring", "10000", f"{cur} per year", constraint=nn)
+        self._field("on_call_usd_per_year", "on-call", "15000", f"{cur} per year", constraint="non_negative")
         self._field("years", "horizon", "3", "years (at most 30)")
         self._field("discount_rate", "discount rate", "0.08", "per year", constraint="unit_interval")
 

@@ -8,6 +8,9 @@ Examples
 >>> calc = LayoutCalculator()
 >>> calc.result.step_time_s > 0, calc.error
 (True, '')
+>>> calc.set(mlp="plain")        # 2 feed-forward matrices instead of 3: less compute per step
+>>> calc.result.step_time_s < LayoutCalculator().result.step_time_s
+True
 >>> calc.set(tp="5")
 >>> calc.result is None and "tp=5" in calc.error
 True
@@ -30,6 +33,9 @@ BREAKDOWN_LABELS: dict[str, str] = {
     "pipeline_p2p": "pipeline sends", "data_parallel_exposed": "data-parallel (exposed)",
     "optimizer": "optimizer",
 }
+#: Feed-forward kinds: gated (SwiGLU, GeGLU: 3 matrices) or plain (2), as ``Transformer.gated_mlp``.
+#: A choice, not a guess from the sizes: Gemma's GeGLU is 8h wide, a multiple of 4h like GPT-3's plain MLP.
+_MLP_KINDS: dict[str, bool] = {"gated": True, "plain": False}
 _INTS = ("layers", "hidden", "heads", "kv_heads", "ffn_hidden", "vocab", "seq_len", "global_batch",
          "micro_batch", "devices", "tp", "pp", "virtual_stages")
 
@@ -52,6 +58,7 @@ class LayoutCalculator(_Calculator):
         f("heads", "attention heads", "64", constraint="at_least_one")
         f("kv_heads", "KV heads", "8", constraint="at_least_one")
         f("ffn_hidden", "feed-forward size", "28672", constraint="at_least_one")
+        self._choice("mlp", "feed-forward", list(_MLP_KINDS), "gated")
         f("vocab", "vocabulary", "128256", constraint="at_least_one")
         f("seq_len", "sequence length", "4096", "tokens", constraint="at_least_one")
         f("global_batch", "global batch", "1024", "sequences", constraint="at_least_one")
@@ -73,7 +80,7 @@ class LayoutCalculator(_Calculator):
             n[key] = int(x)
         model = Transformer(layers=n["layers"], hidden=n["hidden"], heads=n["heads"],
                             kv_heads=n["kv_heads"], ffn_hidden=n["ffn_hidden"], vocab=n["vocab"],
-                            seq_len=n["seq_len"], gated_mlp=n["ffn_hidden"] % (4 * n["hidden"]) != 0,
+                            seq_len=n["seq_len"], gated_mlp=_MLP_KINDS[choices["mlp"]],
                             tied_embeddings=False)
         inner = n["tp"] * n["pp"]
         dp = max(1, n["devices"] // inner)
