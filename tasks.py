@@ -28,6 +28,8 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".mltk-setup-stamp"
 BUILD = ROOT / "_build"
+#: The digest of mltk/ that the last book build executed against (see ``book``).
+SOURCE_STAMP = BUILD / ".mltk-source-digest"
 
 
 def _run(*cmd: str | Path, **kw) -> None:
@@ -70,14 +72,13 @@ def book(clean: bool = False) -> Path:
     setup()
     # execute_notebooks: cache does not notice changes inside mltk/: drop the cache when
     # the package or its data changed since the last build, so no output goes stale.
-    stamp = BUILD / ".mltk-source-digest"
     want = _digest([ROOT / "mltk"])
-    if clean or not stamp.exists() or stamp.read_text() != want:
+    if clean or not SOURCE_STAMP.exists() or SOURCE_STAMP.read_text() != want:
         shutil.rmtree(BUILD, ignore_errors=True)
     t0 = time.perf_counter()
     _run(BIN / "jupyter-book", "build", ".", "-W", "-n", "--keep-going")
     BUILD.mkdir(exist_ok=True)
-    stamp.write_text(want)
+    SOURCE_STAMP.write_text(want)
     html = BUILD / "html" / "index.html"
     print(f"\nBuilt in {time.perf_counter() - t0:.0f} s: {html}")
     print("Serve it with:  python3 tasks.py serve   (then open http://127.0.0.1:8000)")
@@ -109,8 +110,7 @@ def serve(args: list[str]) -> None:
     port = args[args.index("--port") + 1] if "--port" in args[:-1] else "8000"
     if not (BUILD / "html" / "index.html").exists():
         book()
-    stamp = BUILD / ".mltk-source-digest"
-    if stamp.exists() and stamp.read_text() != _digest([ROOT / "mltk"]):
+    if SOURCE_STAMP.exists() and SOURCE_STAMP.read_text() != _digest([ROOT / "mltk"]):
         print("Note: mltk/ changed since the book was built; the pages show the old numbers, and "
               "live pages may fail to run. Rebuild with: python3 tasks.py book", flush=True)
     try:

@@ -90,7 +90,7 @@ _LAZY = {
 # Subpackages, and the faces that live at the top (loaded on first attribute access).
 _SUBPACKAGES = {"foundation", "heuristics", "evidence", "handbook", "cli", "widgets"}
 
-# Where each module of the flat layout (before 0.2) lives now. ``mltk.drift`` and
+# Where each module of the flat layout (mltk 0.1, before the bands) lives now. ``mltk.drift`` and
 # ``import mltk.drift`` keep working, with a DeprecationWarning naming the new home.
 _MOVED = {
     "errors": "foundation.errors", "ranges": "foundation.ranges", "units": "foundation.units",

@@ -31,7 +31,7 @@ def test_bad_input_shows_a_message_and_no_number(field: str, text: str) -> None:
     assert calc.result is None and calc.results.value == ""
     assert calc.messages()[field]
     calc.set(**{field: BusinessCaseCalculator().fields[field].text.value})
-    assert calc.result is not None
+    assert calc.result is not None and calc.result.npv_usd == BusinessCaseCalculator().result.npv_usd
 
 
 def test_horizon_beyond_thirty_years_is_reported_in_the_api_words() -> None:

@@ -189,7 +189,8 @@ def test_tco_json_reports_own_and_every_rent_option(capsys) -> None:
         assert "break_even_utilization" in r and r["source"]
     assert data["break_even_utilization_by_option"]["on_demand"] == pytest.approx(
         float(t.rent["on_demand"].break_even_utilization))
-    assert data["own"]["co2e_kg"]["mid"] > 0
+    for k in ("low", "mid", "high"):
+        assert data["own"]["co2e_kg"][k] == pytest.approx(getattr(t.own_co2e_kg, k))
     only = run_json(["tco", "--accelerator", "H100-SXM", "--provider", "lambda",
                      "--rent-option", "on_demand", "--rent-option", "commit_1y"], capsys)
     assert set(only["rent"]) == {"on_demand", "commit_1y"}

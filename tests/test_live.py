@@ -347,12 +347,14 @@ def test_team_server_with_a_token_typed_by_the_reader(browser, site: Path) -> No
 # --------------------------------------------------------------------------- JupyterLab
 
 
-def test_lab_options_allow_root_only_for_root() -> None:
+@pytest.mark.parametrize("uid", [0, 1000])
+def test_lab_options_allow_root_only_for_root(uid: int, monkeypatch: pytest.MonkeyPatch) -> None:
     sys.path.insert(0, str(ROOT))
     import tasks
 
+    monkeypatch.setattr(tasks.os, "geteuid", lambda: uid, raising=False)
     args, env = tasks.lab_options()
-    assert ("--allow-root" in args) == (os.geteuid() == 0)
+    assert ("--allow-root" in args) == (uid == 0)
     assert env["JUPYTER_CONFIG_DIR"] == str(ROOT / ".jupyter")
     assert (ROOT / ".jupyter" / "custom" / "custom.css").is_file()
 

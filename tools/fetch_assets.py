@@ -65,13 +65,8 @@ OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION
 WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
 """
 
-JUPYTER_WIDGETS_LICENSE = """\
-@jupyter-widgets/html-manager is released under the BSD 3-Clause license (package.json
-"license": "BSD-3-Clause"), the license of the jupyter-widgets/ipywidgets repository:
-
-Copyright (c) 2015 Project Jupyter Contributors
-All rights reserved.
-
+# The clauses and disclaimer of the BSD 3-Clause licence, shared by the packages below that use it.
+BSD_3_CLAUSE_BODY = """\
 Redistribution and use in source and binary forms, with or without
 modification, are permitted provided that the following conditions are met:
 
@@ -96,13 +91,22 @@ SERVICES; LOSS OF USE, DATA, OR PROFITS; OR BUSINESS INTERRUPTION) HOWEVER
 CAUSED AND ON ANY THEORY OF LIABILITY, WHETHER IN CONTRACT, STRICT LIABILITY,
 OR TORT (INCLUDING NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY OUT OF THE USE
 OF THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.
+"""
 
+JUPYTER_WIDGETS_LICENSE = f"""\
+@jupyter-widgets/html-manager is released under the BSD 3-Clause license (package.json
+"license": "BSD-3-Clause"), the license of the jupyter-widgets/ipywidgets repository:
+
+Copyright (c) 2015 Project Jupyter Contributors
+All rights reserved.
+
+{BSD_3_CLAUSE_BODY}
 Bundled third-party code is listed in THIRD-PARTY-NOTICES.txt. The bundled icon fonts
 are Font Awesome Free 5.15.4 (https://fontawesome.com/license/free): fonts under the
 SIL OFL 1.1, icons under CC BY 4.0, code under the MIT license.
 """
 
-THEBE_LICENSE = """\
+THEBE_LICENSE = f"""\
 Thebe is released under the BSD 3-Clause license (package.json "license": "BSD-3-Clause"),
 whose LICENSE file in the thebe repository (jupyter-book/thebe) reads as follows; the
 thebe-core library it bundles is released under the MIT license (thebe-core's package.json
@@ -110,31 +114,7 @@ thebe-core library it bundles is released under the MIT license (thebe-core's pa
 
 Copyright Min RK
 
-Redistribution and use in source and binary forms, with or without
-modification, are permitted provided that the following conditions are met:
-
-1. Redistributions of source code must retain the above copyright notice, this
-   list of conditions and the following disclaimer.
-
-2. Redistributions in binary form must reproduce the above copyright notice,
-   this list of conditions and the following disclaimer in the documentation
-   and/or other materials provided with the distribution.
-
-3. Neither the name of the copyright holder nor the names of its
-   contributors may be used to endorse or promote products derived from
-   this software without specific prior written permission.
-
-THIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDERS AND CONTRIBUTORS "AS IS"
-AND ANY EXPRESS OR IMPLIED WARRANTIES, INCLUDING, BUT NOT LIMITED TO, THE
-IMPLIED WARRANTIES OF MERCHANTABILITY AND FITNESS FOR A PARTICULAR PURPOSE ARE
-DISCLAIMED. IN NO EVENT SHALL THE COPYRIGHT HOLDER OR CONTRIBUTORS BE LIABLE
-FOR ANY DIRECT, INDIRECT, INCIDENTAL, SPECIAL, EXEMPLARY, OR CONSEQUENTIAL
-DAMAGES (INCLUDING, BUT NOT LIMITED TO, PROCUREMENT OF SUBSTITUTE GOODS OR
-SERVICES; LOSS OF USE, DATA, OR PROFITS; OR BUSINESS INTERRUPTION) HOWEVER
-CAUSED AND ON ANY THEORY OF LIABILITY, WHETHER IN CONTRACT, STRICT LIABILITY,
-OR TORT (INCLUDING NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY OUT OF THE USE
-OF THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.
-
+{BSD_3_CLAUSE_BODY}
 Bundled third-party code (JupyterLab, Lumino, @jupyter-widgets 8, CodeMirror, jQuery and
 others) is listed with its licences in THIRD-PARTY-NOTICES.txt.
 """
