@@ -55,7 +55,7 @@ SEED_TITLES = [
 
 
 def test_toc_follows_the_seed() -> None:
-    """Every seed section is a page, in the seed's order (extra pages may sit between)."""
+    """Every section of Hooda (2023) is a page, in its order (extra pages may sit between)."""
     titles = []
     for f in _toc_files():
         text = (ROOT / f"{f}.md").read_text()
@@ -117,7 +117,7 @@ def test_parent_pages_have_no_numbered_sections() -> None:
 
 
 def test_section_numbers_follow_the_seed(built_book: BookBuild) -> None:
-    """The built pages carry the seed's numbers, e.g. 3.3.1 for Estimating CUDA Performance."""
+    """Built pages carry the section numbers of Hooda (2023), e.g. 3.3.1 for Estimating CUDA Performance."""
     expect = {
         "book/solution-design/requirements": "1.1", "book/solution-design/when-to-use-ml": "1.4",
         "book/machine-learning/unsupervised": "2.2", "book/deep-learning/neural-networks": "3.1",

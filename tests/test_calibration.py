@@ -291,3 +291,20 @@ def test_deepseek_v3_reproduces_its_published_rate() -> None:
     assert v3.planner_flops == pytest.approx(6 * 37e9 * 14.8e12)
     assert cal.planner_utilization(v3) == pytest.approx(
         6 * 37e9 * 14.8e12 / (2.788e6 * 3600 * 1.979e15))
+
+
+@pytest.mark.parametrize(("n", "alpha", "ranks"), [
+    (19, 0.10, (2, 18)),   # floor(0.1*20) = 2, ceil(0.9*20) = 18
+    (39, 0.10, (4, 36)),   # floor(4.0) = 4, ceil(36.0) = 36
+    (5, 0.10, (1, 5)),     # floor(0.6) = 0 clipped to 1; ceil(5.4) = 6 clipped to 5
+    (10, 0.25, (2, 9)),    # floor(2.75) = 2, ceil(8.25) = 9
+])
+def test_jackknife_plus_ranks(n, alpha, ranks):
+    assert cal.jackknife_plus_ranks(n, alpha) == ranks
+    assert cal._order_stat_ranks(n, alpha) == (ranks[0] - 1, ranks[1] - 1)
+
+
+@pytest.mark.parametrize(("n", "alpha"), [(0, 0.1), (2.5, 0.1), (10, 0.0), (10, 1.0), (10, -0.1)])
+def test_jackknife_plus_ranks_rejects_bad_input(n, alpha):
+    with pytest.raises(ValueError):
+        cal.jackknife_plus_ranks(n, alpha)

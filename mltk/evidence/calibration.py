@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from ..foundation import checks
 from ..foundation.datafiles import opt_float, read_csv
 from ..foundation.errors import InputError, MltkError
 from ..foundation.ranges import Range
@@ -38,7 +39,7 @@ __all__ = ["TrainingRun", "training_runs", "planner_inputs", "planner_flops",
            "implied_utilization", "calibration_runs", "utilization_from_runs",
            "default_utilization", "seed_kernel_efficiency", "UTILIZATION_QUANTILES",
            "MIN_CALIBRATION_RUNS", "HOURS_BASES", "formula_applies", "GENERATIONS", "FEATURES",
-           "FEATURE_REASONS",
+           "FEATURE_REASONS", "jackknife_plus_ranks",
            "INTERVAL_ALPHA", "accelerator_generation", "model_runs", "planner_utilization",
            "UtilizationPrediction", "UtilizationModel", "fit_utilization_model",
            "predict_utilization"]
@@ -429,11 +430,45 @@ class UtilizationPrediction:
     notes: tuple[str, ...] = ()
 
 
-def _order_stat_ranks(n: int, alpha: float) -> tuple[int, int]:
-    """0-based jackknife+ ranks among n values: floor(α·(n+1)) and ceil((1-α)·(n+1)), clipped."""
-    k_lo = max(int(np.floor(alpha * (n + 1))), 1) - 1
-    k_hi = min(int(np.ceil((1 - alpha) * (n + 1))), n) - 1
+def jackknife_plus_ranks(n: int, alpha: float = INTERVAL_ALPHA) -> tuple[int, int]:
+    """1-based ranks of the jackknife+ interval ends among ``n`` leave-one-out values.
+
+    The low end is the floor(α·(n+1))-th smallest value and the high end the
+    ceil((1-α)·(n+1))-th smallest, the finite-sample correction of conformal
+    prediction (Barber et al. 2021), clipped to 1..n.
+
+    Parameters
+    ----------
+    n : int
+        Number of leave-one-out values (>= 1).
+    alpha : float, default INTERVAL_ALPHA
+        Miss rate, in (0, 1).
+
+    Returns
+    -------
+    tuple of int
+        (low rank, high rank), 1-based.
+
+    Examples
+    --------
+    >>> jackknife_plus_ranks(19, 0.10)
+    (2, 18)
+    >>> jackknife_plus_ranks(5, 0.10)  # floor(0.6) = 0 is clipped to 1
+    (1, 5)
+    """
+    n = checks.integer("n", n)
+    a = float(checks.fraction("alpha", alpha))
+    if a >= 1:
+        raise InputError("alpha", alpha, "a miss rate in (0, 1)")
+    k_lo = max(int(np.floor(a * (n + 1))), 1)
+    k_hi = min(int(np.ceil((1 - a) * (n + 1))), n)
     return k_lo, k_hi
+
+
+def _order_stat_ranks(n: int, alpha: float) -> tuple[int, int]:
+    """0-based jackknife+ ranks among n values (see :func:`jackknife_plus_ranks`)."""
+    k_lo, k_hi = jackknife_plus_ranks(n, alpha)
+    return k_lo - 1, k_hi - 1
 
 
 @dataclass(frozen=True)

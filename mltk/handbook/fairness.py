@@ -31,7 +31,12 @@ from .model_evaluation import _confidence_level
 
 __all__ = ["GroupRates", "group_rates", "demographic_parity_difference",
            "equal_opportunity_difference", "disparate_impact_ratio", "GAP_METRICS",
-           "gap_interval"]
+           "gap_interval", "FOUR_FIFTHS_RATIO"]
+
+#: Disparate impact ratio below which U.S. employment guidance sees evidence of adverse
+#: impact: the "four-fifths rule", 29 CFR 1607.4(D) (Uniform Guidelines on Employee Selection
+#: Procedures, 1978).
+FOUR_FIFTHS_RATIO = 0.8
 
 #: Gaps :func:`gap_interval` knows.
 GAP_METRICS: tuple[str, ...] = ("demographic_parity", "equal_opportunity")
@@ -224,8 +229,8 @@ def demographic_parity_difference(y_pred: ArrayLike, group: ArrayLike) -> float:
 def disparate_impact_ratio(y_pred: ArrayLike, group: ArrayLike) -> float:
     """Lowest selection rate divided by the highest, in [0, 1].
 
-    U.S. employment guidance treats a ratio below 0.8 (the "four-fifths rule",
-    29 CFR 1607.4(D)) as evidence of adverse impact that needs justification.
+    U.S. employment guidance treats a ratio below :data:`FOUR_FIFTHS_RATIO` (0.8, the
+    "four-fifths rule", 29 CFR 1607.4(D)) as evidence of adverse impact that needs justification.
 
     Raises
     ------
