@@ -260,3 +260,19 @@ def test_on_demand_break_even_is_where_the_lines_meet(price, purchase, years, ta
     for r in t.rent.values():
         assert r.total_usd > 0 and np.isfinite(r.total_usd)
     assert t.own_usd > 0
+
+
+def test_break_even_case_names_which_way_the_break_even_cuts() -> None:
+    """One rule, worded by the CLI, the calculator and the TCO page."""
+    t = mltk.tco("H100-SXM", devices=8, years=3, utilization=0.6)
+    cases = {name: r.break_even_case for name, r in t.rent.items()}
+    for name, r in t.rent.items():
+        u = float(r.break_even_utilization)
+        if cases[name] == "own_above":
+            assert 0 < u <= 1 and r.own_wins_above
+            # owning is cheaper just above the break-even, renting just below
+            hi, lo = mltk.tco("H100-SXM", 8, 3, min(u * 1.05, 1.0)), mltk.tco("H100-SXM", 8, 3, u * 0.95)
+            assert hi.own_usd < hi.rent[name].total_usd and lo.own_usd > lo.rent[name].total_usd
+        elif cases[name] == "own_always":
+            assert u == 0 or (not r.own_wins_above and u > 1)
+    assert cases["on_demand"] == "own_above"

@@ -75,14 +75,11 @@ def _cmd_tco(args: argparse.Namespace, asm: Assumptions, out: TextIO) -> int:
     be = []
     for name, r in t.rent.items():
         u = float(r.break_even_utilization)
-        if not math.isfinite(u) or (r.own_wins_above and u > 1):
-            text = f"renting ({name}) is cheaper at every utilization"
-        elif u == 0:
-            text = f"owning is cheaper than {name} at every utilization"
-        elif r.own_wins_above:
-            text = f"owning pays when busy more than {show_percent(u)} of the hours"
-        else:
-            text = f"owning pays when busy less than {show_percent(u)} of the hours"
+        text = {"rent_always": f"renting ({name}) is cheaper at every utilization",
+                "own_always": f"owning is cheaper than {name} at every utilization",
+                "own_above": f"owning pays when busy more than {show_percent(u)} of the hours",
+                "own_below": f"owning pays when busy less than {show_percent(u)} of the hours",
+                }[r.break_even_case]
         y = float(r.break_even_years)
         if math.isfinite(y):
             text += f"; payback {y:.3g} years at {show_percent(t.utilization)} busy"

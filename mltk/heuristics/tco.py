@@ -132,6 +132,23 @@ class RentOption:
     basis: str
     source: str
 
+    @property
+    def break_even_case(self) -> str:
+        """Which way the break-even utilization cuts, the one rule every face words.
+
+        ``"rent_always"``: renting is cheaper at every busy fraction in (0, 1];
+        ``"own_always"``: owning is cheaper at every busy fraction;
+        ``"own_above"`` / ``"own_below"``: owning wins above (on-demand, spot) or below
+        (a commitment billed for idle hours too) :attr:`break_even_utilization`.
+        Defined for a scalar result (one utilization).
+        """
+        u = float(self.break_even_utilization)
+        if not math.isfinite(u) or (self.own_wins_above and u > 1):
+            return "rent_always"
+        if u == 0 or (not self.own_wins_above and u > 1):
+            return "own_always"
+        return "own_above" if self.own_wins_above else "own_below"
+
     def as_dict(self) -> dict[str, Any]:
         """Plain data (for JSON); infinite break-evens become ``None``."""
         d = {k: to_plain(getattr(self, k)) for k in self.__dataclass_fields__}

@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -457,12 +456,9 @@ class TCOCalculator(_Calculator):
                 ("own per busy device-hour", format_money(result.own_usd_per_device_hour))]
         for name, r in result.rent.items():
             be = float(r.break_even_utilization)
-            if not math.isfinite(be) or (r.own_wins_above and be > 1):
-                verdict = "rent always cheaper"
-            elif be == 0:
-                verdict = "own always cheaper"
-            else:
-                verdict = f"own wins {'above' if r.own_wins_above else 'below'} {be:.0%} busy"
+            verdict = {"rent_always": "rent always cheaper", "own_always": "own always cheaper",
+                       "own_above": f"own wins above {be:.0%} busy",
+                       "own_below": f"own wins below {be:.0%} busy"}[r.break_even_case]
             rows.append((f"rent {name.replace('_', ' ')}", f"{format_money(r.total_usd)} ({verdict})"))
         if result.own_co2e_kg is not None:
             rows.append(("own CO2e, whole period", _range_text(result.own_co2e_kg, format_co2e)))
