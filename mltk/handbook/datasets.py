@@ -52,7 +52,7 @@ def labelling_cost(examples: ArrayLike, seconds_per_label: ArrayLike,
 
         labels   = examples * labels_per_example
         seconds  = labels * seconds_per_label * (1 + overhead_fraction)
-        cost_usd = seconds / SECONDS_PER_HOUR * hourly_rate_usd
+        cost_usd = seconds / 3600 * hourly_rate_usd
 
     ``labels_per_example`` is the redundancy: 3 means every item is labelled by three
     annotators (to vote or measure agreement); a fractional value such as 1.2 means
