@@ -24,19 +24,12 @@ def figures(checks: tuple[val.RunCheck, ...]) -> tuple[float, float, float]:
     return (val.coverage(checks), val.median_abs_log10_ratio(checks), val.mean_width_log10(checks))
 
 
-def pooled_leave_one_out() -> tuple[val.RunCheck, ...]:
-    """The old default: each run against the pooled quantiles of all the other runs."""
-    runs = cal.training_runs()
-    return tuple(val.check_run(r, cal.utilization_from_runs(runs[:i] + runs[i + 1:]))
-                 for i, r in enumerate(runs))
-
-
 def main() -> None:
     warnings.simplefilter("ignore")
     start = time.perf_counter()
     loo = val.leave_one_out()
     seconds = time.perf_counter() - start
-    ins, pooled = val.validate(), pooled_leave_one_out()
+    ins, pooled = val.validate(), val.pooled_leave_one_out()
     rows = [("leave-one-out, all runs", figures(val.checked(loo)), len(val.checked(loo))),
             ("leave-one-out, in domain", figures(val.in_domain(loo)), len(val.in_domain(loo))),
             ("in-sample, all runs", figures(val.checked(ins)), len(val.checked(ins))),

@@ -138,3 +138,15 @@ def test_fp32_formula_matches_vendor_figures_within_one_percent() -> None:
         assert c.formula_flops == mltk.peak_flops(c.cuda_cores, c.boost_clock_hz)
         assert c.ratio == pytest.approx(1.0, abs=0.01), c.name
     assert np.all([c.vendor_flops > 0 for c in checks])
+
+
+def test_pooled_leave_one_out_checks_each_run_against_the_others_pooled_range() -> None:
+    from mltk.evidence import calibration as cal
+    from mltk.evidence import out_of_sample as val
+
+    runs = cal.training_runs()
+    pooled = val.pooled_leave_one_out()
+    assert len(pooled) == len(runs)
+    i = next(k for k, c in enumerate(pooled) if c.checked)
+    expected = cal.utilization_from_runs(runs[:i] + runs[i + 1:])
+    assert pooled[i].utilization.as_dict() == expected.as_dict()

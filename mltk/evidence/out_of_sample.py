@@ -36,12 +36,13 @@ from .calibration import (
     implied_utilization,
     planner_inputs,
     training_runs,
+    utilization_from_runs,
 )
 
 __all__ = ["COVERAGE_TARGET", "MEDIAN_LOG10_TARGET", "WIDTH_LOG10_TARGET", "RunCheck",
            "check_run", "validate", "checked", "coverage", "median_abs_log10_ratio",
-           "mean_width_log10", "outside", "in_domain", "leave_one_out", "table", "markdown_table",
-           "Fp32Check", "fp32_formula_check"]
+           "mean_width_log10", "outside", "in_domain", "leave_one_out", "pooled_leave_one_out",
+           "table", "markdown_table", "Fp32Check", "fp32_formula_check"]
 
 #: Share of checked runs whose reported device-hours the range should cover (issue 12).
 COVERAGE_TARGET = 0.90
@@ -232,6 +233,17 @@ def leave_one_out(runs: Sequence[TrainingRun] | None = None) -> tuple[RunCheck, 
     """
     runs = tuple(training_runs() if runs is None else runs)
     return _leave_one_out(runs)
+
+
+def pooled_leave_one_out(runs: Sequence[TrainingRun] | None = None) -> tuple[RunCheck, ...]:
+    """Each run checked against the pooled utilization quantiles of all the other runs.
+
+    The baseline the utilization model replaced (:func:`utilization_from_runs` with no
+    plan), checked out of sample the same way as :func:`leave_one_out`.
+    """
+    runs = tuple(training_runs() if runs is None else runs)
+    return tuple(check_run(run, utilization_from_runs(runs[:i] + runs[i + 1:]))
+                 for i, run in enumerate(runs))
 
 
 @cache
